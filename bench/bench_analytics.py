@@ -1,0 +1,229 @@
+"""Benchmark: the analytics dashboard on 1M opportunities, ~4.2M stage changes, 2M leads.
+
+Each measurement runs in a fresh child process (cold: nothing cached; peak RSS is the
+child's). Two workloads, both for the 12 months to the data's as-of date plus the previous
+12 months:
+
+- ``kpis``: every KPI, overall and by rep (``coxswain kpis --by rep``);
+- ``dashboard``: everything ``coxswain report html`` draws (KPIs by rep, monthly and weekly
+  trends, funnel with time in stage, bottlenecks), rendered to HTML.
+
+Engines: DuckDB over the Parquet extract, SQLite (the application database) and a
+straightforward pandas implementation (bench_analytics_pandas.py) of the same KPIs, whose
+headline numbers are checked against the engine's.
+
+    OUT=/work/bench-data
+    uv run coxswain generate --opportunities 1000000 --format parquet \
+        --out $OUT/analytics-1m-parquet
+    uv run coxswain --db sqlite:///$OUT/analytics-1m.db import bundle $OUT/analytics-1m-parquet
+    uv run python bench/bench_analytics.py --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+PARQUET = Path("/work/bench-data/analytics-1m-parquet")
+SQLITE = Path("/work/bench-data/analytics-1m.db")
+CHECKED = (
+    "won_value",
+    "won_deals",
+    "win_rate",
+    "created_deals",
+    "new_leads",
+    "sales_cycle_days_median",
+    "open_deals",
+    "lead_conversion_rate",
+)
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _child_engine(
+    engine: str, workload: str, parquet: Path, sqlite: Path, warm: bool
+) -> dict[str, Any]:
+    """One cold run (a fresh process: imports included), or with ``warm`` a second run in
+    the same process (modules loaded, a new connection and workspace: what a server pays)."""
+    if warm:
+        _engine_run(engine, workload, parquet, sqlite)
+    return _engine_run(engine, workload, parquet, sqlite)
+
+
+def _engine_run(engine: str, workload: str, parquet: Path, sqlite: Path) -> dict[str, Any]:
+    from coxswain.analytics.engine.dimensions import Dimension
+    from coxswain.analytics.report.html import render_dashboard
+    from coxswain.analytics.requests import ReportRequest
+    from coxswain.analytics.service import dashboard, kpi_report
+    from coxswain.analytics.sources.appdb import open_app_database
+    from coxswain.analytics.sources.extracts import open_extract
+    from coxswain.analytics.workspace import prepare
+
+    started, cpu = time.perf_counter(), _cpu()
+    source = (
+        open_extract(parquet) if engine == "duckdb" else open_app_database(f"sqlite:///{sqlite}")
+    )
+    ws = prepare(source)
+    prepared = time.perf_counter()
+    if workload == "kpis":
+        report = kpi_report(ws, ReportRequest(by=Dimension.REP))
+        values = report.contract()
+    else:
+        result = dashboard(ws, ReportRequest())
+        render_dashboard(result)
+        values = result.kpis.contract()
+    done = time.perf_counter()
+    return {
+        "prepare_s": prepared - started,
+        "queries_s": done - prepared,
+        "total_s": done - started,
+        "cpu_s": _cpu() - cpu,
+        "queries": len(ws.log.entries),
+        "as_of": ws.data_as_of.isoformat() if ws.data_as_of else None,
+        "values": {slug: values[slug]["value"] for slug in CHECKED},
+    }
+
+
+def _child_pandas(_workload: str, parquet: Path, as_of: str) -> dict[str, Any]:
+    sys.path.insert(0, str(Path(__file__).parent))
+    import bench_analytics_pandas as pandas_impl
+    from coxswain.analytics.engine.periods import trailing_months
+
+    end = date.fromisoformat(as_of)
+    period = trailing_months(end)
+    previous = period.previous()
+    started, cpu = time.perf_counter(), _cpu()
+    out = pandas_impl.dashboard(
+        parquet, period.start, period.end, (previous.start, previous.end), end
+    )
+    done = time.perf_counter()
+    deals = out[("current", None, "deals")][None]
+    leads = out[("current", None, "leads")][None]
+    values = {k: (float(v) if v is not None else None) for k, v in {**deals, **leads}.items()}
+    return {
+        "prepare_s": 0.0,
+        "queries_s": done - started,
+        "total_s": done - started,
+        "cpu_s": _cpu() - cpu,
+        "values": {k: values.get(k) for k in CHECKED},
+        "workload_note": "pandas computes KPIs by rep, monthly won revenue and the funnel",
+    }
+
+
+def child(args: argparse.Namespace) -> None:
+    if args.engine == "pandas":
+        result = _child_pandas(args.workload, args.parquet, args.as_of)
+    else:
+        result = _child_engine(args.engine, args.workload, args.parquet, args.sqlite, args.warm)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def run_child(engine: str, workload: str, args: argparse.Namespace, as_of: str) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--engine",
+        engine,
+        "--workload",
+        workload,
+        "--parquet",
+        str(args.parquet),
+        "--sqlite",
+        str(args.sqlite),
+        "--as-of",
+        as_of,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=3600)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def _machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in subprocess.run(
+            ["lscpu"], capture_output=True, text=True, check=False
+        ).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"
+
+
+def _print_row(engine: str, workload: str, runs: list[dict[str, Any]]) -> None:
+    best = min(runs, key=lambda r: r["total_s"])
+    print(
+        f"{engine:8s} {workload:10s} total {median(r['total_s'] for r in runs):7.2f} s "
+        f"(best {best['total_s']:.2f}; prepare {best['prepare_s']:.2f}, "
+        f"queries {best['queries_s']:.2f}) "
+        f"cpu {best['cpu_s']:.1f} s, peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--parquet", type=Path, default=PARQUET)
+    parser.add_argument("--sqlite", type=Path, default=SQLITE)
+    parser.add_argument("--engines", default="duckdb,pandas,sqlite")
+    parser.add_argument("--workloads", default="kpis,dashboard")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--warm", action="store_true", help="time a second run in the process")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--engine", help=argparse.SUPPRESS)
+    parser.add_argument("--workload", help=argparse.SUPPRESS)
+    parser.add_argument("--as-of", default="2026-10-31", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    engines = args.engines.split(",")
+    if "sqlite" in engines and not args.sqlite.is_file():
+        print(f"skipping sqlite: {args.sqlite} not found (see the module docstring)")
+        engines.remove("sqlite")
+    print(
+        f"machine: {_machine()}; date {datetime.now(tz=UTC).date()}; "
+        f"load average before: {os.getloadavg()}"
+    )
+    results: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    as_of = "2026-10-31"
+    for workload in args.workloads.split(","):
+        for engine in engines:
+            if engine == "pandas" and workload == "kpis":
+                continue
+            runs = [run_child(engine, workload, args, as_of) for _ in range(args.repeat)]
+            results[(engine, workload)] = runs
+            as_of = runs[0].get("as_of") or as_of
+            _print_row(engine, workload, runs)
+    print(f"load average after: {os.getloadavg()}")
+    duck, pandas = results.get(("duckdb", "dashboard")), results.get(("pandas", "dashboard"))
+    if duck and pandas:
+        ratio = median(r["total_s"] for r in pandas) / median(r["total_s"] for r in duck)
+        print(f"pandas ÷ DuckDB (dashboard, median wall time): {ratio:.1f}×")
+        for slug in CHECKED:
+            a, b = duck[0]["values"][slug], pandas[0]["values"][slug]
+            same = a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b)) + 0.005
+            print(
+                f"  check {slug:26s} engine {a!s:>18} pandas {b!s:>22} "
+                f"{'ok' if same else 'DIFFERS'}"
+            )
+
+
+if __name__ == "__main__":
+    main()

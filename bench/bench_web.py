@@ -1,0 +1,196 @@
+"""Load-test the web app and the REST API on a large PostgreSQL database (see bench_web_seed.py).
+
+Usage: ``uv run python bench/bench_web.py [--db coxswain_bench_web] [--seconds 20] [--clients 20]``
+
+Starts ``coxswain serve --workers 2`` on a free loopback port, logs in as an admin, a manager and
+a rep (bearer tokens for the API, a cookie session for the dashboard), warms each URL once, then
+drives each URL with ``wrk`` (Debian package) at ``--clients`` concurrent connections for
+``--seconds`` and prints p50/p95/p99 latency and throughput. Traffic goes to 127.0.0.1 only,
+and each run stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+PASSWORD = "bench-password-1"
+LUA = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  local errors = e.status + e.connect + e.read + e.timeout
+  io.write(string.format("RESULT p50=%.1f p95=%.1f p99=%.1f rps=%.1f requests=%d errors=%d\\n",
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.requests / (summary.duration / 1e6), summary.requests, errors))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "coxswain",
+        "--db",
+        url,
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(360):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    process.terminate()
+    raise SystemExit("the server did not start")
+
+
+def token(base: str, email: str) -> str:
+    answer = httpx.post(f"{base}/api/v1/auth/token", data={"username": email, "password": PASSWORD})
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
+def cookie(base: str, email: str) -> str:
+    with httpx.Client(base_url=base) as client:
+        form = client.get("/login").text
+        login_csrf = re.search(r'name="login_csrf" value="([^"]+)"', form)
+        assert login_csrf is not None
+        client.post(
+            "/login",
+            data={
+                "username": email,
+                "password": PASSWORD,
+                "login_csrf": login_csrf.group(1),
+                "next": "/",
+            },
+        )
+        return f"cx_session={client.cookies['cx_session']}"
+
+
+def run_wrk(url: str, header: str, seconds: int, clients: int, script: Path) -> str:
+    threads = "2"
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            threads,
+            "-c",
+            str(clients),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            "-H",
+            header,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(ln for ln in result.stdout.splitlines() if ln.startswith("RESULT"))
+    return line.removeprefix("RESULT ")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", default="coxswain_bench_web")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    url = f"postgresql://postgres@127.0.0.1:5432/{args.db}"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(url, port, args.workers)
+    try:
+        tokens = {who: token(base, f"{who}@bench.example") for who in ("admin", "manager1", "rep1")}
+        session_cookie = {
+            who: cookie(base, f"{who}@bench.example") for who in ("admin", "manager1", "rep1")
+        }
+        targets = [
+            ("dashboard page (admin, 1M deals)", "/", f"Cookie: {session_cookie['admin']}"),
+            ("dashboard page (manager, 10 reps)", "/", f"Cookie: {session_cookie['manager1']}"),
+            ("dashboard page (rep)", "/", f"Cookie: {session_cookie['rep1']}"),
+            (
+                "GET /api/v1/opportunities (admin)",
+                "/api/v1/opportunities?limit=50",
+                f"Authorization: Bearer {tokens['admin']}",
+            ),
+            (
+                "GET /api/v1/opportunities (manager)",
+                "/api/v1/opportunities?limit=50",
+                f"Authorization: Bearer {tokens['manager1']}",
+            ),
+            (
+                "GET /api/v1/opportunities (rep)",
+                "/api/v1/opportunities?limit=50",
+                f"Authorization: Bearer {tokens['rep1']}",
+            ),
+            (
+                "GET /api/v1/opportunities?status=open&sort=-closed_on (admin)",
+                "/api/v1/opportunities?limit=50&status=open&sort=-opened_on",
+                f"Authorization: Bearer {tokens['admin']}",
+            ),
+            (
+                "GET /api/v1/accounts (admin)",
+                "/api/v1/accounts?limit=50",
+                f"Authorization: Bearer {tokens['admin']}",
+            ),
+            (
+                "GET /api/v1/users (admin)",
+                "/api/v1/users?limit=50",
+                f"Authorization: Bearer {tokens['admin']}",
+            ),
+        ]
+        with tempfile.TemporaryDirectory() as folder:
+            script = Path(folder) / "report.lua"
+            script.write_text(LUA)
+            print(f"machine: {os.cpu_count()} cores; load average before: {os.getloadavg()}")
+            print(
+                f"{args.clients} concurrent clients, {args.seconds} s per URL, "
+                f"{args.workers} server workers"
+            )
+            for label, path, header in targets:
+                name, value = header.split(": ", 1)
+                warm = httpx.get(base + path, headers={name: value}, timeout=60)
+                assert warm.status_code == 200, (path, warm.status_code)
+                print(
+                    f"{label:62} "
+                    f"{run_wrk(base + path, header, args.seconds, args.clients, script)}",
+                    flush=True,
+                )
+            print(f"load average after: {os.getloadavg()}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

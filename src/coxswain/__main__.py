@@ -1,0 +1,5 @@
+"""``python -m coxswain`` runs the command line."""
+
+from coxswain.cli.main import run
+
+run()

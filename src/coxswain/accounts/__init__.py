@@ -1,0 +1,1 @@
+"""Accounts (companies, with a parent hierarchy) and their contacts."""

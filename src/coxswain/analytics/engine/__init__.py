@@ -1,0 +1,1 @@
+"""Pure analytics definitions over the canonical schema (Ibis expressions, plain Python)."""

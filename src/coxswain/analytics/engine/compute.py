@@ -1,0 +1,303 @@
+"""Evaluate KPIs: one aggregate query per scope (all windows, optionally grouped), then the
+formulas in Python over the returned measures.
+
+The engine never executes anything itself: the caller passes a :data:`Runner` that runs an
+Ibis table expression and returns its rows (the service's, with timing and engine setup).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from coxswain.analytics.engine import (  # noqa: F401  (they register the KPIs)
+    kpis_deals,
+    kpis_leads,
+    kpis_pipeline,
+    kpis_targets,
+)
+from coxswain.analytics.engine.catalog import (
+    CATALOG,
+    Kpi,
+    MeasureContext,
+    MeasureView,
+    Provider,
+    ProviderRequest,
+    Scope,
+    Window,
+    model_table,
+)
+from coxswain.analytics.engine.dimensions import (
+    TIME_DIMENSIONS,
+    Dimension,
+    Fact,
+    Filters,
+    explode_products,
+    group_key,
+    label,
+    supports,
+)
+from coxswain.analytics.engine.expressions import Dialect
+from coxswain.analytics.engine.model import Model
+
+Runner = Callable[[ir.Table], list[dict[str, Any]]]
+Groups = dict[tuple[int, str | None], dict[str, float | None]]
+WINDOW_COLUMN = "_window"
+GROUP_COLUMN = "_group"
+
+
+@dataclass(frozen=True, slots=True)
+class KpiRequest:
+    """Which KPIs, for which windows (current first, then the comparison), how grouped."""
+
+    windows: tuple[Window, ...]
+    filters: Filters = field(default_factory=Filters)
+    dimension: Dimension | None = None
+    slugs: tuple[str, ...] | None = None
+    overall: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class KpiValue:
+    """A KPI's value in each window, overall (``values``) and per group (``by``).
+
+    ``values[i]`` is the value in ``request.windows[i]``; ``by[i]`` maps group display name
+    to value in that window (empty when not grouped or the grouping does not apply).
+    ``note`` says why a value is undefined when a filter or grouping cannot apply.
+    """
+
+    kpi: Kpi
+    values: tuple[float | None, ...]
+    by: tuple[dict[str, float | None], ...]
+    note: str | None = None
+
+
+ROWS = "_rows"
+
+
+def _column(window: int, scope: str, measure: str) -> str:
+    return f"w{window}__{scope}__{measure}"
+
+
+def _aggregates(
+    base: ir.Table, scopes: Sequence[Scope], windows: Sequence[Window], dialect: Dialect
+) -> tuple[dict[str, ir.Scalar], ir.BooleanValue]:
+    """Every measure of every scope in every window, as conditional aggregates over ``base``
+    (one pass), and the condition "in any scope of any window" to pre-filter rows by."""
+    aggregates: dict[str, ir.Scalar] = {}
+    anywhere: ir.BooleanValue | None = None
+    for index, window in enumerate(windows):
+        for scope in scopes:
+            condition = scope.condition(base, window)
+            anywhere = condition if anywhere is None else anywhere | condition
+            context = MeasureContext(dialect, window, condition, base)
+            aggregates[_column(index, scope.name, ROWS)] = context.count().cast("float64")
+            for measure in scope.measures:
+                column = _column(index, scope.name, measure.name)
+                aggregates[column] = measure.expr(base, context).cast("float64")
+    assert anywhere is not None
+    return aggregates, anywhere
+
+
+def _fact_query(
+    base: ir.Table,
+    scopes: Sequence[Scope],
+    windows: Sequence[Window],
+    dialect: Dialect,
+    dimension: Dimension | None,
+) -> ir.Table:
+    """One query for ``scopes`` (all on one fact) and all ``windows``.
+
+    Grouped by a time dimension, ``scopes`` must be a single scope (its anchor decides the
+    month, week, ...); otherwise any number of scopes share one scan.
+    """
+    _, anywhere = _aggregates(base, scopes, windows, dialect)
+    rows = base.filter(anywhere)
+    aggregates, _ = _aggregates(rows, scopes, windows, dialect)
+    if dimension is None:
+        return rows.aggregate(**aggregates).mutate(**{GROUP_COLUMN: ibis.null("string")})
+    key = group_key(rows, scopes[0].fact, dimension, scopes[0].anchor).cast("string")
+    return rows.group_by(**{GROUP_COLUMN: key}).aggregate(**aggregates)
+
+
+def _scope_base(
+    model: Model, fact: Fact, request: KpiRequest, dimension: Dimension | None
+) -> ir.Table:
+    base = request.filters.apply(model_table(model, fact), fact, model.deal_products)
+    if dimension is Dimension.PRODUCT and fact is Fact.DEALS:
+        base = explode_products(base, model.deal_products)
+    return base
+
+
+def _collect(
+    scopes: Sequence[Scope],
+    windows: int,
+    rows: list[dict[str, Any]],
+    dimension: Dimension | None,
+    into: Groups,
+) -> None:
+    for row in rows:
+        group = None if dimension is None else _group_label(dimension, row[GROUP_COLUMN])
+        for index in range(windows):
+            target = into.setdefault((index, group), {})
+            for scope in scopes:
+                for name in (ROWS, *[m.name for m in scope.measures]):
+                    value = row[_column(index, scope.name, name)]
+                    target[f"{scope.name}.{name}"] = None if value is None else float(value)
+
+
+def _group_label(dimension: Dimension, raw: object) -> str:
+    if raw is None:
+        return label(dimension, None)
+    if dimension in TIME_DIMENSIONS:
+        return label(dimension, int(float(str(raw))))
+    return label(dimension, raw)
+
+
+def _defaults(needs: Sequence[str]) -> dict[str, float | None]:
+    defaults: dict[str, float | None] = {}
+    for name in needs:
+        scope = CATALOG.scopes.get(name)
+        if scope is not None:
+            for measure in scope.measures:
+                defaults[f"{name}.{measure.name}"] = measure.empty
+    return defaults
+
+
+def _batches(scopes: Sequence[Scope], dimension: Dimension | None, fold: bool) -> list[list[Scope]]:
+    """Scopes that share one query: all scopes of a fact when the dialect folds them,
+    except under a time dimension, where each scope groups by its own anchor day."""
+    by_fact: dict[Fact, list[Scope]] = {}
+    for scope in scopes:
+        by_fact.setdefault(scope.fact, []).append(scope)
+    if not fold or (dimension is not None and dimension in TIME_DIMENSIONS):
+        return [[scope] for group in by_fact.values() for scope in group]
+    return list(by_fact.values())
+
+
+def _run_scopes(
+    model: Model,
+    dialect: Dialect,
+    request: KpiRequest,
+    runner: Runner,
+    scopes: Sequence[Scope],
+) -> tuple[Groups, Groups]:
+    """Measures per (window, None) overall and per (window, group) when grouped."""
+    overall: Groups = {}
+    grouped: Groups = {}
+    usable = [s for s in scopes if not request.filters.unsupported(s.fact)]
+    windows = request.windows
+    fold = dialect.fold_scopes
+    for batch in _batches(usable, None, fold) if request.overall else []:
+        base = _scope_base(model, batch[0].fact, request, None)
+        rows = runner(_fact_query(base, batch, windows, dialect, None))
+        _collect(batch, len(windows), rows, None, overall)
+    dimension = request.dimension
+    if dimension is None:
+        return overall, grouped
+    grouped_scopes = [s for s in usable if supports(s.fact, dimension)]
+    for batch in _batches(grouped_scopes, dimension, fold):
+        base = _scope_base(model, batch[0].fact, request, dimension)
+        rows = runner(_fact_query(base, batch, windows, dialect, dimension))
+        _collect(batch, len(windows), rows, dimension, grouped)
+    return overall, grouped
+
+
+def _run_providers(
+    request: KpiRequest, providers: Mapping[str, Provider], names: set[str]
+) -> tuple[Groups, Groups]:
+    overall: Groups = {}
+    grouped: Groups = {}
+    active = request.filters.active()
+    for name in sorted(names):
+        provider = providers.get(name)
+        if provider is None:
+            continue
+        for index, window in enumerate(request.windows):
+            for dimension, into in ((None, overall), (request.dimension, grouped)):
+                if into is grouped and dimension is None:
+                    continue
+                answer = provider(ProviderRequest(window, dimension, active))
+                for group, measures in answer.items():
+                    if (group is None) != (dimension is None):
+                        continue
+                    target = into.setdefault((index, group), {})
+                    target.update({f"{name}.{k}": v for k, v in measures.items()})
+    return overall, grouped
+
+
+def _note(kpi: Kpi, request: KpiRequest) -> str | None:
+    facts = {CATALOG.fact_of(n) for n in kpi.needs}
+    blocked = sorted({d.value for f in facts for d in request.filters.unsupported(f)})
+    if blocked:
+        return f"not defined under a {', '.join(blocked)} filter"
+    dimension = request.dimension
+    if dimension is not None and (
+        any(not supports(f, dimension) for f in facts)
+        or (dimension in TIME_DIMENSIONS and not kpi.time_groupable)
+    ):
+        return f"not broken down by {dimension.value}"
+    return None
+
+
+def _has_rows(kpi: Kpi, measures: Mapping[str, float | None]) -> bool:
+    """The group has rows in one of the KPI's scopes (or values from one of its providers)."""
+    for need in kpi.needs:
+        if need in CATALOG.scopes:
+            if (measures.get(f"{need}.{ROWS}") or 0) > 0:
+                return True
+        elif any(key.startswith(f"{need}.") for key in measures):
+            return True
+    return False
+
+
+def _evaluate(kpi: Kpi, request: KpiRequest, overall: Groups, grouped: Groups) -> KpiValue:
+    defaults = _defaults(kpi.needs)
+    note = _note(kpi, request)
+    values: list[float | None] = []
+    by: list[dict[str, float | None]] = []
+    for index, window in enumerate(request.windows):
+        found = overall.get((index, None))
+        if found is None or (note is not None and note.startswith("not defined")):
+            values.append(None)
+        else:
+            values.append(kpi.compute(MeasureView({**defaults, **found}, window)))
+        groups: dict[str, float | None] = {}
+        if request.dimension is not None and note is None:
+            labels = sorted({g for (i, g) in grouped if i == index and g is not None})
+            for group in labels:
+                measures = grouped.get((index, group), {})
+                if not _has_rows(kpi, measures):
+                    continue
+                groups[group] = kpi.compute(MeasureView({**defaults, **measures}, window))
+        by.append(groups)
+    return KpiValue(kpi, tuple(values), tuple(by), note)
+
+
+def compute_kpis(
+    model: Model,
+    dialect: Dialect,
+    request: KpiRequest,
+    runner: Runner,
+    providers: Mapping[str, Provider] | None = None,
+) -> list[KpiValue]:
+    """Evaluate the requested KPIs for every window of ``request``.
+
+    Runs one query per needed scope (two when grouped) through ``runner``; providers (e.g.
+    sales targets, forecast accuracy) are called per window and grouping.
+    """
+    kpis = CATALOG.select(list(request.slugs) if request.slugs is not None else None)
+    needs = {n for kpi in kpis for n in kpi.needs}
+    scopes = [s for name, s in CATALOG.scopes.items() if name in needs]
+    overall, grouped = _run_scopes(model, dialect, request, runner, scopes)
+    provider_names = {n for n in needs if n in CATALOG.provider_facts}
+    p_overall, p_grouped = _run_providers(request, providers or {}, provider_names)
+    for key, measures in p_overall.items():
+        overall.setdefault(key, {}).update(measures)
+    for key, measures in p_grouped.items():
+        grouped.setdefault(key, {}).update(measures)
+    return [_evaluate(kpi, request, overall, grouped) for kpi in kpis]

@@ -1,0 +1,172 @@
+"""Small Ibis building blocks that compile the same way on every engine.
+
+Calendar arithmetic works on integer day numbers only (no engine-specific date functions):
+:func:`month_of_day` is Howard Hinnant's ``civil_from_days`` in integer arithmetic, valid for
+every day after 0000-03-01.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+SECONDS_PER_DAY = 86_400
+
+
+def attach(left: ir.Table, right: ir.Table, keys: Sequence[str]) -> ir.Table:
+    """``left`` LEFT JOIN ``right`` on equal ``keys``, keeping the keys once."""
+    joined = left.left_join(right, [left[k] == right[k] for k in keys])
+    extra = [right[c] for c in right.columns if c not in keys and c not in left.columns]
+    return joined.select(*[left[c] for c in left.columns], *extra)
+
+
+def day_of_instant(seconds: ir.IntegerValue) -> ir.IntegerValue:
+    """The UTC day number of an epoch-seconds instant."""
+    return seconds // SECONDS_PER_DAY
+
+
+def month_of_day(day: ir.IntegerValue) -> ir.IntegerValue:
+    """The month index (``year × 12 + month − 1``) of a day number."""
+    z = day + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    shifted_year = yoe + era * 400
+    # mp counts months from March (0) to February (11).
+    return (shifted_year * 12 + mp + 2).cast("int64")
+
+
+def week_of_day(day: ir.IntegerValue) -> ir.IntegerValue:
+    """The Monday-based week index of a day number."""
+    return ((day + 3) // 7).cast("int64")
+
+
+def quarter_of_day(day: ir.IntegerValue) -> ir.IntegerValue:
+    """The quarter index (``year × 4 + quarter − 1``) of a day number."""
+    return (month_of_day(day) // 3).cast("int64")
+
+
+def year_of_day(day: ir.IntegerValue) -> ir.IntegerValue:
+    return (month_of_day(day) // 12).cast("int64")
+
+
+def within(day: ir.IntegerValue, start: int, end: int) -> ir.BooleanValue:
+    """``start ≤ day ≤ end`` (NULL days are outside)."""
+    return day.notnull() & (day >= start) & (day <= end)
+
+
+def count_where(condition: ir.BooleanValue) -> ir.IntegerScalar:
+    """How many rows satisfy ``condition`` (0 for none)."""
+    return condition.ifelse(1, 0).sum().coalesce(0)
+
+
+def sum_where(value: ir.NumericValue, condition: ir.BooleanValue) -> ir.NumericScalar:
+    """Sum of ``value`` over rows satisfying ``condition`` (0 for none)."""
+    return condition.ifelse(value, 0).sum().coalesce(0).cast("float64")
+
+
+def mean_where(value: ir.NumericValue, condition: ir.BooleanValue) -> ir.FloatingScalar:
+    """Mean of ``value`` over rows satisfying ``condition`` (NULL for none)."""
+    return condition.ifelse(value.cast("float64"), ibis.null("float64")).mean()
+
+
+QuantileFn = Callable[[ir.NumericValue, float, ir.BooleanValue | None], ir.FloatingScalar]
+
+
+def native_quantile(
+    value: ir.NumericValue, quantile: float, where: ir.BooleanValue | None
+) -> ir.FloatingScalar:
+    """Continuous (linearly interpolated) quantile as the engine computes it natively.
+
+    PostgreSQL ``percentile_cont``, DuckDB ``quantile_cont`` and Spark's exact
+    ``percentile`` all interpolate between the two nearest ranks (NumPy's default). The
+    condition is applied as ``CASE WHEN`` (quantiles skip NULLs): DuckDB evaluates many
+    ``FILTER`` clauses in one query markedly slower.
+    """
+    return _masked(value, where).quantile(quantile)
+
+
+def _masked(value: ir.NumericValue, where: ir.BooleanValue | None) -> ir.FloatingValue:
+    number = value.cast("float64")
+    return number if where is None else where.ifelse(number, ibis.null("float64"))
+
+
+@ibis.udf.agg.builtin(name="cx_quantile_cont")  # type: ignore[untyped-decorator]
+def _sqlite_quantile(arg: float, quantile: float) -> float:  # type: ignore[empty-body]
+    """Registered on each SQLite connection by the application-database adapter."""
+
+
+def sqlite_quantile(
+    value: ir.NumericValue, quantile: float, where: ir.BooleanValue | None
+) -> ir.FloatingScalar:
+    """The same quantile on SQLite, through an aggregate the adapter registers."""
+    result: ir.FloatingScalar = _sqlite_quantile(_masked(value, where), quantile)
+    return result
+
+
+class QuantileCont:
+    """The aggregate state behind ``cx_quantile_cont`` on SQLite (linear interpolation)."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.quantile = 0.5
+
+    def step(self, value: float | None, quantile: float) -> None:
+        self.quantile = quantile
+        if value is not None:
+            self.values.append(value)
+
+    def finalize(self) -> float | None:
+        return interpolated_quantile(self.values, self.quantile)
+
+
+def interpolated_quantile(values: list[float], quantile: float) -> float | None:
+    """The continuous quantile of ``values`` (``None`` when empty); NumPy's ``linear``."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = quantile * (len(ordered) - 1)
+    lower = int(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """What differs between engines, in one place: how a quantile is spelled, and whether
+    to evaluate all scopes of a fact in one scan (``fold_scopes``).
+
+    Folding suits columnar engines (DuckDB, Spark): one scan, every measure vectorised.
+    Row stores (SQLite, PostgreSQL) evaluate each conditional aggregate row by row, so there
+    one query per scope, reading only that scope's rows, is faster.
+    """
+
+    name: str
+    quantile: QuantileFn = native_quantile
+    fold_scopes: bool = True
+
+
+ROW_STORES = frozenset({"sqlite", "postgres"})
+
+
+def dialect_for(backend_name: str) -> Dialect:
+    """The :class:`Dialect` for an Ibis backend name (``sqlite``, ``duckdb``, ...)."""
+    quantile = sqlite_quantile if backend_name == "sqlite" else native_quantile
+    return Dialect(backend_name, quantile, backend_name not in ROW_STORES)
+
+
+def day_of_month(day: ir.IntegerValue) -> ir.IntegerValue:
+    """The day of the month (1–31) of a day number (``civil_from_days``, like
+    :func:`month_of_day`)."""
+    z = day + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    return (doy - (153 * mp + 2) // 5 + 1).cast("int64")

@@ -1,0 +1,1 @@
+"""Report renderers: the HTML dashboard, XLSX workbooks, and dashboard sections."""

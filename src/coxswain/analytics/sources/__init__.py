@@ -1,0 +1,1 @@
+"""Source adapters: the canonical analytics tables from the app database or extracts."""

@@ -1,0 +1,57 @@
+"""What every source adapter hands the service: an Ibis connection and canonical tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
+
+from coxswain.analytics.engine.expressions import Dialect, dialect_for
+
+
+@dataclass
+class AnalyticsSource:
+    """Canonical tables on one engine.
+
+    Attributes:
+        engine: the Ibis backend name (``sqlite``, ``postgres``, ``duckdb``, ``pyspark``).
+        backend: the connected Ibis backend (queries run here).
+        tables: canonical table name → Ibis table (see ``engine/schema.py``).
+        reporting_currency: ISO code money KPIs are expressed in.
+        location: what was opened (database URL without password, or the extract folder).
+        materialize: store model tables as temporary tables before querying (pays off on
+            row stores such as SQLite and PostgreSQL, where every query would redo the joins).
+        stored: which model tables to store (``deals``, ``funnel_deals``, ``leads``,
+            ``activities``); a columnar engine over Parquet reads leads and activities
+            faster straight from the files than it can copy them.
+        context: extra objects a provider may need (e.g. the SQLAlchemy engine).
+        closer: releases the connection (``close()`` calls it once).
+    """
+
+    engine: str
+    backend: BaseBackend
+    tables: dict[str, ir.Table]
+    reporting_currency: str
+    location: str
+    materialize: bool = True
+    stored: tuple[str, ...] = ("deals", "funnel_deals", "leads", "activities")
+    context: dict[str, Any] = field(default_factory=dict)
+    closer: Callable[[], None] | None = None
+
+    @property
+    def dialect(self) -> Dialect:
+        return dialect_for(self.engine)
+
+    def close(self) -> None:
+        if self.closer is not None:
+            closer, self.closer = self.closer, None
+            closer()
+
+    def __enter__(self) -> AnalyticsSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,240 @@
+"""A prepared analytics workspace: the model built (and stored) on a source's engine.
+
+Preparing reads the small reference tables (stages, rates, teams, people, targets) into
+memory, builds the model tables, stores them as temporary tables when the engine benefits,
+and finds the data's as-of date. Every report then queries the stored model.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from coxswain.analytics.engine.compute import Runner
+from coxswain.analytics.engine.expressions import Dialect
+from coxswain.analytics.engine.model import (
+    RATE_SCHEMA,
+    Materialize,
+    Model,
+    StageInfo,
+    build_model,
+    rate_rows,
+)
+from coxswain.analytics.engine.money import RateCalendar, RateRow, rate_calendar
+from coxswain.analytics.engine.periods import from_day_number
+from coxswain.analytics.engine.targets import Org, TargetRow
+from coxswain.analytics.sources.base import AnalyticsSource
+from coxswain.core.clock import Clock, SystemClock
+
+
+@dataclass
+class QueryLog:
+    """Every query a workspace ran, with its wall time in seconds (for --profile and benches)."""
+
+    entries: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return sum(seconds for _, seconds in self.entries)
+
+
+@dataclass
+class Workspace:
+    """The model on one engine plus what reports need in memory."""
+
+    source: AnalyticsSource
+    model: Model
+    calendar: RateCalendar
+    org: Org
+    targets: list[TargetRow]
+    data_as_of: date | None
+    log: QueryLog
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.source.dialect
+
+    @property
+    def reporting_currency(self) -> str:
+        return self.source.reporting_currency
+
+    def run(self, expr: ir.Table, label: str = "query") -> list[dict[str, Any]]:
+        """Execute ``expr`` on the source's engine and return its rows as dictionaries."""
+        started = time.perf_counter()
+        rows: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
+        self.log.entries.append((label, time.perf_counter() - started))
+        return rows
+
+    def runner(self, label: str) -> Runner:
+        return lambda expr: self.run(expr, label)
+
+
+def _rows(source: AnalyticsSource, name: str) -> list[dict[str, Any]]:
+    """A small reference table's rows (through the source's local reader when it has one)."""
+    tables = source.context.get("reference_tables") or source.tables
+    rows: list[dict[str, Any]] = tables[name].to_pyarrow().to_pylist()
+    return rows
+
+
+def _calendar(source: AnalyticsSource) -> RateCalendar:
+    rows = [
+        RateRow(
+            r["currency"],
+            r["quote_currency"] or source.reporting_currency,
+            int(r["effective_day"]),
+            float(r["rate"]),
+        )
+        for r in _rows(source, "rates")
+        if r["currency"] and r["effective_day"] is not None and r["rate"] is not None
+    ]
+    return rate_calendar(rows, source.reporting_currency)
+
+
+def _org(source: AnalyticsSource) -> Org:
+    rows = _rows(source, "teams")
+    teams = {r["team_id"]: (r["team"], r["parent_id"]) for r in rows}
+    users = {r["user_id"]: (r["full_name"], r["team_id"]) for r in _rows(source, "users")}
+    segments = {r["team"]: r["segment"] for r in rows if r["segment"]}
+    return Org(teams, users, segments)
+
+
+def _targets(source: AnalyticsSource, calendar: RateCalendar) -> list[TargetRow]:
+    factors = {(c, d): f for c, d, f, _ in calendar.rows}
+    out = []
+    for r in _rows(source, "targets"):
+        factor = 1.0 if r["currency"] == calendar.reporting else None
+        if factor is None and calendar.first_day is not None and calendar.last_day is not None:
+            day = min(max(int(r["start_day"]), calendar.first_day), calendar.last_day)
+            factor = factors.get((r["currency"], day))
+        if factor is None or r["amount_local"] is None:
+            continue
+        out.append(
+            TargetRow(
+                int(r["start_day"]),
+                int(r["end_day"]),
+                str(r["scope"]),
+                r["team_id"],
+                r["user_id"],
+                float(r["amount_local"]) * factor,
+            )
+        )
+    return out
+
+
+def _stages(source: AnalyticsSource) -> list[StageInfo]:
+    return [
+        StageInfo(r["pipeline"], r["stage"], int(r["position"]), r["category"])
+        for r in _rows(source, "stages")
+    ]
+
+
+def _raw(source: AnalyticsSource, sql: str) -> None:
+    result = source.backend.raw_sql(sql)
+    if source.engine != "duckdb":  # DuckDB returns the connection itself
+        result.close()
+
+
+def _materializer(source: AnalyticsSource, log: QueryLog) -> Materialize:
+    """Store each model table once: ``CREATE TEMP TABLE ... AS`` (Spark: cache)."""
+
+    def store(name: str, expr: ir.Table) -> ir.Table:
+        started = time.perf_counter()
+        spark = source.engine == "pyspark"
+        stored = expr.cache() if spark else _create_temp(source, name, expr)
+        log.entries.append((f"store {name}", time.perf_counter() - started))
+        return stored
+
+    return store
+
+
+def _create_temp(source: AnalyticsSource, name: str, expr: ir.Table) -> ir.Table:
+    """A temporary table typed like ``expr`` and filled by ``INSERT ... SELECT``."""
+    backend: Any = source.backend
+    mapper, dialect = backend.compiler.type_mapper, backend.dialect
+    columns = ", ".join(
+        f'"{column}" {mapper.from_ibis(dtype).sql(dialect)}'
+        for column, dtype in expr.schema().items()
+    )
+    _raw(source, f'DROP TABLE IF EXISTS "{name}"')
+    _raw(source, f'CREATE TEMP TABLE "{name}" ({columns})')
+    _raw(source, f'INSERT INTO "{name}" {ibis.to_sql(expr, dialect=source.engine)}')
+    return _temp_table(source, name)
+
+
+def _temp_table(source: AnalyticsSource, name: str) -> ir.Table:
+    if source.engine == "sqlite":
+        return source.backend.table(name, database="temp")
+    return source.backend.table(name)
+
+
+def _rate_table(source: AnalyticsSource, calendar: RateCalendar) -> ir.Table | None:
+    if not calendar.rows:
+        return None
+    if source.engine == "pyspark":
+        data = ibis.memtable(rate_rows(calendar), schema=ibis.schema(RATE_SCHEMA))
+        return source.backend.create_view("cx_rates", data, overwrite=True)
+    _raw(source, 'DROP TABLE IF EXISTS "cx_rates"')
+    _raw(
+        source,
+        'CREATE TEMP TABLE "cx_rates" '
+        "(currency VARCHAR(3), day BIGINT, factor DOUBLE PRECISION, extrapolated BOOLEAN)",
+    )
+    for start in range(0, len(calendar.rows), 1000):
+        values = ", ".join(
+            f"({_quote(c)}, {int(d)}, {float(f)!r}, {'TRUE' if e else 'FALSE'})"
+            for c, d, f, e in calendar.rows[start : start + 1000]
+        )
+        _raw(source, f'INSERT INTO "cx_rates" VALUES {values}')
+    return _temp_table(source, "cx_rates")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _data_as_of(workspace: Workspace) -> date | None:
+    """The last day anything happened in the data: a close, a creation, a lead, an activity
+    (one query)."""
+    m = workspace.model
+    parts = [
+        m.deals.aggregate(day=ibis.greatest(m.deals.closed_day.max(), m.deals.created_day.max())),
+        m.leads.aggregate(day=m.leads.received_day.max()),
+        m.activities.aggregate(day=m.activities.occurred_day.max()),
+    ]
+    union = ibis.union(*[p.select(day=p.day.cast("int64")) for p in parts])
+    (row,) = workspace.run(union.aggregate(day=union.day.max()), "as-of")
+    return None if row["day"] is None else from_day_number(int(row["day"]))
+
+
+def prepare(
+    source: AnalyticsSource, *, clock: Clock | None = None, materialize: bool | None = None
+) -> Workspace:
+    """Build the model on ``source``'s engine and find the data's as-of date.
+
+    The as-of date is the last day with data, but never after today (by ``clock``).
+    """
+    log = QueryLog()
+    calendar = _calendar(source)
+    stages = _stages(source)
+    keep = source.materialize if materialize is None else materialize
+    model = build_model(
+        source.tables,
+        calendar,
+        stages,
+        rates=_rate_table(source, calendar),
+        materialize=_materializer(source, log) if keep else None,
+        stored=source.stored,
+    )
+    workspace = Workspace(
+        source, model, calendar, _org(source), _targets(source, calendar), None, log
+    )
+    data_day = _data_as_of(workspace)
+    today = (clock or SystemClock()).now().date()
+    workspace.data_as_of = min(data_day, today) if data_day else None
+    return workspace

@@ -1,0 +1,77 @@
+"""Request dependencies as ``Annotated`` aliases: ``SessionDep``, ``CurrentUser``, ``ClockDep``.
+
+A request gets one unit of work that commits when the endpoint returns (before the response is
+sent, so a client that reads right after a write sees it) and rolls back on any error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from coxswain.auth.errors import AuthenticationError
+from coxswain.auth.principal import Principal
+from coxswain.auth.tokens import principal_from_token
+from coxswain.core.clock import Clock
+from coxswain.db.engine import unit_of_work
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    with unit_of_work(engine) as session:
+        yield session
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise AuthenticationError("missing credentials: send 'Authorization: Bearer <token>'")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("expected 'Authorization: Bearer <token>'")
+    return token.strip()
+
+
+def get_current_user(
+    session: SessionDep,
+    clock: ClockDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Principal:
+    """The caller behind the bearer token (401 without a valid one)."""
+    return principal_from_token(session, bearer_token(authorization), now=clock.now())
+
+
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
+
+
+def version_from(if_match: str | None, body_version: int | None) -> int | None:
+    """The version a change is based on: the ``If-Match`` ETag (``"3"`` or ``W/"3"``) or the
+    body's ``version``. A malformed header counts as absent."""
+    if if_match:
+        raw = if_match.strip().removeprefix("W/").strip('"')
+        if raw.isdigit():
+            return int(raw)
+    return body_version
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(description='The ETag you read (e.g. "3"): the change is refused if it is stale.'),
+]

@@ -1,0 +1,1 @@
+"""What changed, when and by whom: the audit trail, ownership history and import runs."""

@@ -1,0 +1,118 @@
+"""Browser sessions: an opaque cookie (hashed in ``web_sessions``) plus a per-session CSRF token.
+
+The cookie is ``HttpOnly``, ``SameSite=Lax`` and ``Secure`` outside development; every
+state-changing request must also carry the session's CSRF token (form field ``csrf_token`` or
+header ``X-CSRF-Token``), compared in constant time. A session ends after ``IDLE_TIMEOUT``
+without use or ``ABSOLUTE_LIFETIME`` after login, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from coxswain.auth.errors import AuthenticationError, CsrfError
+from coxswain.auth.models import WebSession
+from coxswain.auth.principal import Principal
+from coxswain.auth.tokens import digest
+from coxswain.people.models import User
+
+IDLE_TIMEOUT = timedelta(hours=12)
+ABSOLUTE_LIFETIME = timedelta(days=7)
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class StartedSession:
+    """A new login: ``cookie_value`` goes to the browser once; only its hash is stored."""
+
+    session: WebSession
+    cookie_value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveSession:
+    principal: Principal
+    csrf_token: str
+    session_id: object
+
+
+def start_session(
+    session: Session,
+    *,
+    user: User,
+    now: datetime,
+    user_agent: str | None = None,
+    client_ip: str | None = None,
+) -> StartedSession:
+    cookie_value = secrets.token_urlsafe(32)
+    row = WebSession(
+        user_id=user.id,
+        token_hash=digest(cookie_value),
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + ABSOLUTE_LIFETIME,
+        user_agent=(user_agent or "")[:300] or None,
+        client_ip=client_ip,
+    )
+    session.add(row)
+    session.flush()
+    return StartedSession(session=row, cookie_value=cookie_value)
+
+
+def resolve_session(session: Session, cookie_value: str, *, now: datetime) -> ActiveSession:
+    """The logged-in user behind a session cookie.
+
+    Raises:
+        AuthenticationError: unknown, ended, idle-expired session or a deactivated user.
+    """
+    row = session.execute(
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.token_hash == digest(cookie_value))
+    ).one_or_none()
+    if row is None:
+        raise AuthenticationError("not logged in")
+    web, user = row
+    if web.revoked_at is not None or web.expires_at <= now:
+        raise AuthenticationError("your session ended: log in again")
+    if now - web.last_seen_at > IDLE_TIMEOUT:
+        raise AuthenticationError("your session timed out: log in again")
+    if not user.is_active or user.deleted_at is not None:
+        raise AuthenticationError(f"user {user.email} is deactivated")
+    if now - web.last_seen_at > TOUCH_EVERY:
+        web.last_seen_at = now
+    principal = Principal(
+        user_id=user.id, email=user.email, role=user.role, full_name=user.full_name
+    )
+    return ActiveSession(principal=principal, csrf_token=web.csrf_token, session_id=web.id)
+
+
+def check_csrf(active: ActiveSession, presented: str | None) -> None:
+    """Raise CsrfError unless ``presented`` equals the session's CSRF token."""
+    if not presented or not hmac.compare_digest(presented, active.csrf_token):
+        raise CsrfError("the form's security token is missing or stale: reload the page")
+
+
+def end_session(session: Session, cookie_value: str, *, now: datetime) -> None:
+    session.execute(
+        update(WebSession)
+        .where(WebSession.token_hash == digest(cookie_value), WebSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def end_all_sessions(session: Session, *, user_id: object, now: datetime) -> int:
+    """Log a user out everywhere (password change, deactivation); returns sessions ended."""
+    result = session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Typer adapter: one sub-app or command module per domain; thin (parse, call a service, render)."""

@@ -1,0 +1,1 @@
+"""Framework-free building blocks: settings, errors, money, ids, time."""

@@ -1,0 +1,1 @@
+"""Currencies, dated exchange rates and the reporting currency."""

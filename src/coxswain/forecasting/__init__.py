@@ -1,0 +1,1 @@
+"""Forecasting: pipeline, cycle, Monte Carlo and run-rate forecasts, calls, backtests."""

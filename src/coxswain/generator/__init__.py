@@ -1,0 +1,1 @@
+"""Seeded generator of a realistic sales company, for demos and scale benchmarks."""

@@ -1,0 +1,1 @@
+"""Pure generation: NumPy arrays in, column tables out; no database."""

@@ -1,0 +1,1 @@
+"""Import and export: CSV/XLSX/Parquet readers, mapping profiles, idempotent upserts, rejects."""

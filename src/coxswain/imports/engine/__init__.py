@@ -1,0 +1,1 @@
+"""Pure import engine: read tables, map columns, parse values. No database."""

@@ -1,0 +1,1 @@
+"""One writer per entity: resolve references, classify rows (new / changed / unchanged), store."""

@@ -1,0 +1,1 @@
+"""Leads and their lifecycle: new → MQL → accepted → qualified → converted (or dropped)."""

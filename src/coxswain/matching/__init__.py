@@ -1,0 +1,1 @@
+"""Lead-to-account matching and lead duplicates, run before routing."""

@@ -1,0 +1,1 @@
+"""Pure matching: normalise domains and company names, find accounts and duplicate leads."""

@@ -1,0 +1,1 @@
+"""Users (reps, managers, sales ops, finance), the team hierarchy, and when people are away."""

@@ -1,0 +1,1 @@
+"""Lead routing: rules as data, explainable distribution to reps, fair under concurrency."""

@@ -1,0 +1,1 @@
+"""Scoring: calibrated win-probability (opportunities) and conversion (leads) models."""

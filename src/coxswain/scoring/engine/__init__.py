@@ -1,0 +1,1 @@
+"""Pure scoring engine: feature building, gradient boosting, calibration, evaluation."""

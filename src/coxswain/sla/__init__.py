@@ -1,0 +1,1 @@
+"""The marketing-to-sales handoff: lead lifecycle after routing, SLA clocks and escalations."""

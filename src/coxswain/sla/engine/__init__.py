@@ -1,0 +1,1 @@
+"""Pure SLA engine: business calendars, policy selection, milestone clocks and compliance."""
