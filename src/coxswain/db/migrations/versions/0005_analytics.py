@@ -13,7 +13,7 @@ from alembic import op
 import coxswain.db.types
 
 revision: str = "0005_analytics"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004_auth"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
