@@ -15,11 +15,13 @@ from coxswain.api.v1 import (
     auth,
     imports,
     leads,
+    matching,
     opportunities,
     people,
     reports,
     routing,
     setup,
+    sla,
 )
 from coxswain.audit.import_jobs import ImportJobs
 from coxswain.core.clock import Clock, SystemClock
@@ -37,6 +39,8 @@ ROUTERS = (
     reports,
     imports,
     routing,
+    sla,
+    matching,
 )
 DESCRIPTION = """
 Coxswain's REST API. Get a token with `POST /api/v1/auth/token` (form fields `username`,

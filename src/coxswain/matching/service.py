@@ -17,18 +17,29 @@ from sqlalchemy.orm import Session
 
 from coxswain.accounts.models import Account
 from coxswain.audit.service import json_safe, record_change
+from coxswain.auth.principal import Principal
 from coxswain.leads.models import Lead
-from coxswain.matching.engine.accounts import AccountIndex, AccountMatch, AccountRecord
+from coxswain.leads.service import get_lead
+from coxswain.matching.engine.accounts import (
+    DEFAULT_THRESHOLD,
+    AccountIndex,
+    AccountMatch,
+    AccountRecord,
+)
 from coxswain.matching.engine.duplicates import (
     DuplicateIndex,
     LeadRecord,
     duplicate_keys,
     merge_updates,
 )
+from coxswain.matching.schemas import AccountMatchRead, DuplicateRead, LeadMatchRead
 from coxswain.people.models import User
+from coxswain.routing.engine.document import DEFAULT_DUPLICATE_KEYS
 from coxswain.routing.engine.fields import LEAD_FIELDS
 from coxswain.routing.enums import DuplicateAction
+from coxswain.routing.errors import NoActiveRulesError
 from coxswain.routing.models import LeadDuplicate
+from coxswain.routing.rules_store import active_rules
 
 DUPLICATE_STATUSES = ("new", "mql", "accepted", "qualified")
 
@@ -175,3 +186,48 @@ def merge_duplicate(
 
 def describe_match(match: AccountMatch) -> str:
     return f"{match.account.name} ({match.description})"
+
+
+def match_lead(session: Session, actor: Principal, lead_id: uuid.UUID) -> LeadMatchRead:
+    """The account ``lead_id`` belongs to and the open lead it duplicates, as routing sees them:
+    the published rules' ``account_match`` threshold and ``duplicates`` keys, else the defaults
+    (threshold 90, e-mail). Changes nothing.
+
+    Raises:
+        NotFoundError: no such lead, or ``actor`` may not see it.
+    """
+    get_lead(session, actor, lead_id)
+    lead = session.get(Lead, lead_id)
+    assert lead is not None  # get_lead found it
+    threshold, keys, source = DEFAULT_THRESHOLD, list(DEFAULT_DUPLICATE_KEYS), "built-in defaults"
+    try:
+        compiled = active_rules(session).compiled
+        threshold, keys = compiled.account_match.name_threshold, list(compiled.duplicates.match_on)
+        source = "published rules"
+    except NoActiveRulesError:
+        pass
+    fields = lead_fields(lead)
+    found = account_index(session, threshold).match(fields)
+    duplicate = find_duplicate(session, fields, lead.id, keys)
+    return LeadMatchRead(
+        lead_id=lead.id, account=_account_read(found) if found else None,
+        duplicate_of=_duplicate_read(session, *duplicate) if duplicate else None,
+        name_threshold=threshold, duplicate_keys=keys, settings_source=source,
+    )  # fmt: skip
+
+
+def _account_read(match: AccountMatch) -> AccountMatchRead:
+    record = match.account
+    return AccountMatchRead(
+        account_id=uuid.UUID(record.account_id), name=record.name, domain=record.domain,
+        owner_email=record.owner, matched_on=match.matched_on, score=match.score,
+        others=match.others, description=match.description,
+    )  # fmt: skip
+
+
+def _duplicate_read(session: Session, original: Lead, matched_on: str) -> DuplicateRead:
+    owner = session.get(User, original.owner_id) if original.owner_id else None
+    return DuplicateRead(
+        lead_id=original.id, lead_ref=original.external_id or str(original.id),
+        matched_on=matched_on, owner_email=owner.email if owner else None,
+    )  # fmt: skip

@@ -7,7 +7,8 @@
     │   └── RulesError            a rules file that cannot be used (names rule and problem)
     ├── NotFoundError
     │   ├── LeadNotFoundError     no lead (or routing decision) with that id
-    │   └── NoActiveRulesError    nothing published yet
+    │   ├── NoActiveRulesError    nothing published yet
+    │   └── RuleSetNotFoundError  no published version with that number
     └── ConflictError
         └── LeadNotRoutableError  the lead is closed, deleted or already owned
 """
@@ -35,6 +36,10 @@ class LeadNotFoundError(NotFoundError):
 
 class NoActiveRulesError(NotFoundError):
     code = "routing_rules_not_published"
+
+
+class RuleSetNotFoundError(NotFoundError):
+    code = "routing_rule_set_not_found"
 
 
 class LeadNotRoutableError(ConflictError):

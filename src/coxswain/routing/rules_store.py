@@ -55,8 +55,17 @@ def read_rules_file(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError(source, "", f"cannot read the file ({exc})") from None
+    return parse_rules_text(text, source, as_json=path.suffix.lower() == ".json")
+
+
+def parse_rules_text(text: str, source: str, *, as_json: bool = False) -> dict[str, Any]:
+    """Parse a rules document given as YAML (or, with ``as_json``, strict JSON) text.
+
+    Raises:
+        RulesError: not YAML/JSON (``where`` names the line and column), or not a mapping.
+    """
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if as_json else yaml.safe_load(text)
     except json.JSONDecodeError as exc:
         raise RulesError(source, f"line {exc.lineno}", f"not valid JSON: {exc.msg}") from None
     except yaml.YAMLError as exc:
@@ -109,7 +118,8 @@ def validate_rules(
     try:
         loaded = load_rules(session, document, source)
     except CoxswainError as exc:
-        return RulesValidation(valid=False, error=str(exc), error_code=exc.code)
+        where = exc.where if isinstance(exc, RulesError) else None
+        return RulesValidation(valid=False, error=str(exc), error_code=exc.code, where=where)
     compiled = loaded.compiled
     return RulesValidation(
         valid=True, rules=len(compiled.rules), pools=len(compiled.pools),

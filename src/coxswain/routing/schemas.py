@@ -6,7 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MAX_RULES_TEXT = 1_000_000
 
 
 class _Input(BaseModel):
@@ -20,10 +22,33 @@ class RulesPublish(_Input):
     source_name: str | None = Field(None, max_length=500)
 
 
+class RulesDraft(_Input):
+    """A draft rules document: YAML (or JSON) text, or the parsed document; exactly one."""
+
+    yaml: str | None = Field(None, max_length=MAX_RULES_TEXT, description="the rules as text")
+    document: dict[str, Any] | None = None
+    source_name: str | None = Field(None, max_length=500)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> RulesDraft:
+        if (self.yaml is None) == (self.document is None):
+            raise ValueError("give exactly one of yaml (text) and document (parsed)")
+        return self
+
+
+class SimulationRequest(RulesDraft):
+    """A draft to replay on the leads received in the ``days`` before now (newest ``limit``)."""
+
+    days: int = Field(30, ge=1, le=366)
+    limit: int = Field(2000, ge=1, le=20_000)
+
+
 class RulesValidation(BaseModel):
     valid: bool
     error: str | None = None
     error_code: str | None = None
+    where: str | None = Field(None, description="the item or key at fault, when known")
+    line: int | None = Field(None, description="1-based line of the YAML text, when known")
     rules: int = 0
     pools: int = 0
     warnings: list[str] = Field(default_factory=list)
@@ -40,6 +65,12 @@ class RuleSetRead(BaseModel):
     published_at: datetime
     actor_label: str
     source_name: str | None
+
+
+class RuleSetDetail(RuleSetRead):
+    """A stored version with its document (as published)."""
+
+    document: dict[str, Any]
 
 
 class CandidateRead(BaseModel):
