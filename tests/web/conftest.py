@@ -19,6 +19,7 @@ import pytest
 import uvicorn
 from sqlalchemy import Engine
 
+from coxswain.core.clock import Clock
 from coxswain.db.engine import make_engine
 from coxswain.web.server import create_app
 from tests.api.org import Org, build_org
@@ -37,12 +38,14 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, engine: Engine, org: Org, upload_dir: Path) -> None:
+    def __init__(
+        self, engine: Engine, org: Org, upload_dir: Path, clock: Clock | None = None
+    ) -> None:
         self.engine = engine
         self.org = org
         self.port = _free_port()
-        config = uvicorn.Config(create_app(engine, upload_dir=upload_dir), host="127.0.0.1",
-                                port=self.port, log_level="warning")  # fmt: skip
+        app = create_app(engine, clock=clock, upload_dir=upload_dir)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -82,6 +82,29 @@ def resolve_mapping(
     return with_source(mapping, source)
 
 
+def check_file(
+    *, entity: str, path: Path, profile: str = "native", mapping_file: Path | None = None
+) -> list[str]:
+    """Read the mapping and the file's header row without importing anything: the problems
+    that would stop the whole import surface here, before a background job starts.
+
+    Returns:
+        The file's headers.
+
+    Raises:
+        ImportFileError: the file cannot be read or lacks a required column.
+        MappingError: the profile or mapping file is wrong.
+    """
+    spec = entity_spec(entity)
+    mapping = resolve_mapping(spec, profile, mapping_file, None)
+    reader = open_table(path)
+    try:
+        bind(mapping, spec, reader.headers, path)
+        return list(reader.headers)
+    finally:
+        reader.close()
+
+
 def import_file(
     session: Session,
     *,

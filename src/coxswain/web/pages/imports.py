@@ -5,45 +5,61 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from coxswain.api.deps import EngineDep
 from coxswain.api.errors import SEE_OTHER
-from coxswain.api.v1.imports import MAX_UPLOAD_BYTES, jobs_of
-from coxswain.core.errors import ValidationError
+from coxswain.api.v1.imports import MAX_UPLOAD_BYTES, PROFILES, jobs_of, read_mapping, read_upload
+from coxswain.auth.principal import Permission
+from coxswain.core.errors import CoxswainError
 from coxswain.imports.engine.schema import BUNDLE_ORDER
 from coxswain.web.deps import CsrfSession, WebSession, render
 
 router = APIRouter(include_in_schema=False)
+UNPROCESSABLE = 422
 
 
 @router.get("/imports")
 def imports_page(request: Request, web: WebSession) -> Response:
+    return _form(request, web)
+
+
+def _form(request: Request, web: WebSession, status_code: int = 200, **context: object) -> Response:
     jobs = jobs_of(request).recent(web.principal)
-    return render(request, "imports.html", web, active="imports", jobs=jobs, entities=BUNDLE_ORDER)
+    return render(
+        request, "imports.html", web, status_code=status_code, active="imports", jobs=jobs,
+        entities=BUNDLE_ORDER, profiles=PROFILES, **context,
+    )  # fmt: skip
 
 
 @router.post("/imports")
 async def upload(
     request: Request,
+    background: BackgroundTasks,
     engine: EngineDep,
     web: CsrfSession,
     file: Annotated[UploadFile, File()],
     entity: Annotated[str, Form(max_length=64)],
     profile: Annotated[str, Form(max_length=64)] = "native",
+    mapping: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    content = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise ValidationError(f"{file.filename}: larger than {MAX_UPLOAD_BYTES // 2**20} MB")
-    job = jobs_of(request).start(
-        engine,
-        web.principal,
-        entity=entity,
-        file_name=file.filename or "upload.csv",
-        content=content,
-        profile=profile,
-    )
+    """Start the import; a file that cannot be imported at all is shown as one line."""
+    jobs = jobs_of(request)
+    try:
+        job = jobs.prepare(
+            web.principal,
+            entity=entity,
+            file_name=file.filename or "upload.csv",
+            content=await read_upload(file, MAX_UPLOAD_BYTES),
+            profile=profile,
+            mapping=await read_mapping(mapping),
+        )
+    except CoxswainError as exc:
+        web.principal.require(Permission.IMPORT, "import files")
+        chosen = {"entity": entity, "profile": profile}
+        return _form(request, web, UNPROCESSABLE, error=str(exc), chosen=chosen)
+    background.add_task(jobs.launch, engine, web.principal, job)  # after this request's commit
     return RedirectResponse(f"/imports/{job.id}", status_code=SEE_OTHER)
 
 

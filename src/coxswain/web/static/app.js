@@ -1,4 +1,4 @@
-/* Coxswain web app: charts (ECharts, vendored), board drag and drop, live SLA timers. */
+/* Coxswain web app: charts (ECharts, vendored), board drag and drop. */
 (function () {
   "use strict";
   const palette = ["#1f5fbf", "#137a3a", "#b42318", "#9a6700", "#6941c6"];
@@ -135,25 +135,7 @@
     }
   }
 
-  function slaTimers() {
-    const tick = () => {
-      const now = Date.now();
-      document.querySelectorAll("[data-due]").forEach((el) => {
-        const left = Date.parse(el.dataset.due) - now;
-        const abs = Math.abs(left) / 60000;
-        const text = abs >= 2880 ? Math.round(abs / 1440) + " d" : abs >= 60 ? Math.floor(abs / 60) + " h " + Math.round(abs % 60) + " m" : Math.round(abs) + " m";
-        el.textContent = left < 0 ? "overdue by " + text : "due in " + text;
-        el.classList.toggle("late", left < 0);
-        el.classList.toggle("soon", left >= 0 && left < 4 * 3600000);
-        el.classList.toggle("ok", left >= 4 * 3600000);
-      });
-    };
-    tick();
-    setInterval(tick, 30000);
-    document.body.addEventListener("htmx:afterSwap", tick);
-  }
-
   document.addEventListener("DOMContentLoaded", () => {
-    dashboard(); funnel(); forecast(); board(); slaTimers();
+    dashboard(); funnel(); forecast(); board();
   });
 })();
