@@ -139,6 +139,12 @@ def main() -> None:
             ("dashboard page (manager, 10 reps)", "/", f"Cookie: {session_cookie['manager1']}"),
             ("dashboard page (rep)", "/", f"Cookie: {session_cookie['rep1']}"),
             (
+                "GET /api/v1/kpis (admin)",
+                "/api/v1/kpis",
+                f"Authorization: Bearer {tokens['admin']}",
+            ),
+            ("GET /api/v1/kpis (rep)", "/api/v1/kpis", f"Authorization: Bearer {tokens['rep1']}"),
+            (
                 "GET /api/v1/opportunities (admin)",
                 "/api/v1/opportunities?limit=50",
                 f"Authorization: Bearer {tokens['admin']}",
@@ -179,7 +185,7 @@ def main() -> None:
             )
             for label, path, header in targets:
                 name, value = header.split(": ", 1)
-                warm = httpx.get(base + path, headers={name: value}, timeout=60)
+                warm = httpx.get(base + path, headers={name: value}, timeout=300)
                 assert warm.status_code == 200, (path, warm.status_code)
                 print(
                     f"{label:62} "

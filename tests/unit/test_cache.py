@@ -1,27 +1,11 @@
-"""Report periods and the dashboard cache (no database)."""
+"""The report cache (no database)."""
 
 from __future__ import annotations
 
 import threading
 import time
-from datetime import date
 
-from coxswain.opportunities.reporting import PeriodKind, TtlCache, month_starts, period_containing
-
-
-def test_periods_and_their_predecessors() -> None:
-    q = period_containing(PeriodKind.QUARTER, date(2026, 11, 20))
-    assert (q.start, q.end, q.label) == (date(2026, 10, 1), date(2026, 12, 31), "Q4 2026")
-    assert q.previous().label == "Q3 2026"
-    m = period_containing(PeriodKind.MONTH, date(2024, 3, 1))
-    assert (m.start, m.end, m.previous().label) == (date(2024, 3, 1), date(2024, 3, 31), "Feb 2024")
-    y = period_containing(PeriodKind.YEAR, date(2026, 1, 1))
-    assert y.previous().start == date(2025, 1, 1)
-    assert month_starts(date(2026, 2, 14), 3) == [
-        date(2025, 12, 1),
-        date(2026, 1, 1),
-        date(2026, 2, 1),
-    ]
+from coxswain.core.cache import TtlCache
 
 
 def test_cache_computes_once_for_concurrent_first_callers() -> None:

@@ -31,13 +31,13 @@ def test_each_role_sees_the_dashboard_with_its_charts_drawn(
 ) -> None:
     page = login(browser, live_server, who)
     page.wait_for_selector("#chart-won-lost canvas")
-    for chart in ("#chart-won-lost", "#chart-created", "#chart-stages"):
+    for chart in ("#chart-won-lost", "#chart-created", "#chart-reps"):
         box = page.locator(f"{chart} canvas").first.bounding_box()
         assert box is not None, chart
         assert box["width"] > 100, chart
         assert box["height"] > 100, chart
-    assert page.locator(".kpi").count() == 6
-    assert page.locator(".sparkline canvas").count() == 6
+    assert page.locator(".kpi").count() == 8
+    assert page.locator(".sparkline canvas").count() == 8
     assert page.get_by_role("navigation", name="Main").is_visible()
     admin_links = page.get_by_role("link", name="Users").count()
     assert admin_links == (1 if who == "admin" else 0)
@@ -143,6 +143,7 @@ def test_a_rep_cannot_open_the_import_page(browser: Any, live_server: LiveServer
     "path",
     [
         "/reports/funnel",
+        "/reports/bottlenecks",
         "/forecast",
         "/leads",
         "/routing",

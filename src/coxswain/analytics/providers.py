@@ -17,6 +17,10 @@ application database, its SQLAlchemy URL. Until a reader is registered, a defaul
 looks for a table named ``forecast_snapshots`` (columns ``period_start``, ``period_end``,
 ``snapshot_on`` or ``taken_at``, ``amount_minor`` or ``p50_minor``, and ``currency``) and
 returns nothing when it is not there, so the forecast KPIs are null.
+
+Targets and stored forecasts are company figures: over a source restricted to some owners
+(a rep's or a manager's visibility) both providers answer nothing, so coverage, attainment
+and forecast accuracy are null rather than a company target against a rep's pipeline.
 """
 
 from __future__ import annotations
@@ -161,6 +165,8 @@ def targets_provider(ws: Workspace) -> Provider:
 
 
 def providers(ws: Workspace, filters: Filters) -> dict[str, Provider]:
+    if ws.source.context.get("owner_ids") is not None:
+        return {}
     return {TARGETS: targets_provider(ws), FORECAST: forecast_provider(ws, filters)}
 
 

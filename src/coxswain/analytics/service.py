@@ -26,6 +26,7 @@ from coxswain.analytics.engine.expressions import count_where, day_of_month, sum
 from coxswain.analytics.engine.funnel import (
     Cohort,
     Funnel,
+    funnel_from_row,
     funnel_query,
     funnels_by_window,
     main_pipeline,
@@ -199,7 +200,17 @@ def funnel_report(
     chosen = _pipeline(ws, pipeline)
     funnels = _funnels(ws, resolved, chosen, cohort, None)
     previous = funnels.get(1, [None])[0] if resolved.previous else None
-    return FunnelReport(_meta(ws, resolved, None), cohort.value, funnels[0][0], previous)
+    current = _first_or_empty(ws, funnels, chosen, cohort)
+    return FunnelReport(_meta(ws, resolved, None), cohort.value, current, previous)
+
+
+def _first_or_empty(
+    ws: Workspace, funnels: dict[int, list[Funnel]], pipeline: str, cohort: Cohort
+) -> Funnel:
+    """The current window's funnel, or an empty one (every count 0) when no deal is in the
+    cohort (a period after the data, a rep without deals)."""
+    found = funnels.get(0)
+    return found[0] if found else funnel_from_row({}, ws.model.stages, pipeline, cohort)
 
 
 def _speed(ws: Workspace, resolved: Resolved, pipeline: str, cohort: Cohort) -> list[SpeedOutcome]:
@@ -258,7 +269,7 @@ def bottleneck_report(
         (avg,) = _kpis(ws, resolved, None, ["avg_deal_size"])
         avg_deal = avg.values[0]
     data = BottleneckInput(
-        company=company[0][0],
+        company=_first_or_empty(ws, company, chosen, cohort),
         company_previous=company.get(1, [None])[0],
         reps=reps.get(0, []),
         reps_previous={f.group or "": f for f in reps.get(1, [])},
@@ -352,6 +363,14 @@ def _series_of(
 ) -> list[Series]:
     values = _kpis(ws, resolved, by, slugs, overall=False)
     return [Series(v.kpi.slug, v.kpi.label, v.kpi.unit, sorted(v.by[0].items())) for v in values]
+
+
+def trend_series(
+    ws: Workspace, request: ReportRequest, slugs: Sequence[str], by: Dimension = Dimension.MONTH
+) -> list[Series]:
+    """Each KPI of ``slugs`` per month (or ``by``) of the request's period, in order."""
+    resolved = resolve(ws, ReportRequest(request.start, request.end, None, request.filters, False))
+    return _series_of(ws, resolved, by, slugs)
 
 
 def dashboard(ws: Workspace, request: ReportRequest, *, pipeline: str | None = None) -> Dashboard:

@@ -8,17 +8,19 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine, text
 
 from coxswain import __version__
+from coxswain.analytics.live import LiveAnalytics
 from coxswain.api.errors import install_error_handlers
 from coxswain.api.v1 import (
     accounts,
     activities,
+    analytics,
     auth,
+    forecasts,
     imports,
     leads,
     matching,
     opportunities,
     people,
-    reports,
     routing,
     setup,
     sla,
@@ -26,6 +28,7 @@ from coxswain.api.v1 import (
 from coxswain.audit.import_jobs import ImportJobs
 from coxswain.core.clock import Clock, SystemClock
 from coxswain.core.settings import get_settings
+from coxswain.forecasting.live import LiveForecasts
 
 API_PREFIX = "/api/v1"
 ROUTERS = (
@@ -36,7 +39,8 @@ ROUTERS = (
     activities,
     people,
     setup,
-    reports,
+    analytics,
+    forecasts,
     imports,
     routing,
     sla,
@@ -68,6 +72,10 @@ def create_api(
     )
     app.state.engine = engine
     app.state.clock = clock or SystemClock()
+    app.state.analytics = LiveAnalytics(
+        engine.url.render_as_string(hide_password=False), clock=app.state.clock
+    )
+    app.state.forecasts = LiveForecasts(engine, clock=app.state.clock)
     app.state.import_jobs = ImportJobs(upload_dir or get_settings().data_dir / "uploads")
     install_error_handlers(app)
     v1 = APIRouter(prefix=API_PREFIX)

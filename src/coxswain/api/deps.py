@@ -13,11 +13,13 @@ from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from coxswain.analytics.live import LiveAnalytics
 from coxswain.auth.errors import AuthenticationError
 from coxswain.auth.principal import Principal
 from coxswain.auth.tokens import principal_from_token
 from coxswain.core.clock import Clock
 from coxswain.db.engine import unit_of_work
+from coxswain.forecasting.live import LiveForecasts
 
 
 def get_engine(request: Request) -> Engine:
@@ -35,7 +37,19 @@ def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Sess
         yield session
 
 
+def get_analytics(request: Request) -> LiveAnalytics:
+    analytics: LiveAnalytics = request.app.state.analytics
+    return analytics
+
+
+def get_forecasts(request: Request) -> LiveForecasts:
+    forecasts: LiveForecasts = request.app.state.forecasts
+    return forecasts
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
+AnalyticsDep = Annotated[LiveAnalytics, Depends(get_analytics)]
+ForecastsDep = Annotated[LiveForecasts, Depends(get_forecasts)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 

@@ -94,3 +94,10 @@ def visibility_for(session: Session, principal: Principal) -> Visibility:
 def forget_visibility(session: Session) -> None:
     """Drop cached visibility (after a team or reporting-line change in the same session)."""
     session.info.pop(_CACHE_KEY, None)
+
+
+def visible_owner_ids(session: Session, principal: Principal) -> frozenset[uuid.UUID] | None:
+    """The owners whose records ``principal`` may see, or None when they see everything
+    (the form report services take to restrict what they count)."""
+    visibility = visibility_for(session, principal)
+    return None if visibility.everything else visibility.owner_ids

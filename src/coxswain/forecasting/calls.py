@@ -16,6 +16,7 @@ Every submission and adjustment writes an audit event. Nothing here commits.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -203,9 +204,14 @@ def effective_calls(
     ]
 
 
-def list_calls(session: Session, period: str) -> list[CallRead]:
+def list_calls(
+    session: Session, period: str, owner_ids: Collection[uuid.UUID] | None = None
+) -> list[CallRead]:
+    """The effective calls for ``period`` (only those of ``owner_ids`` when given)."""
     return [
-        _read(e.call, e.user, e.adjustment) for e in effective_calls(session, parse_period(period))
+        _read(e.call, e.user, e.adjustment)
+        for e in effective_calls(session, parse_period(period))
+        if owner_ids is None or e.user.id in owner_ids
     ]
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import bisect
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from coxswain.accounts.models import Account
@@ -135,8 +136,16 @@ def _last_day(session: Session) -> date:
     return max(known) if known else date(1970, 1, 1)
 
 
-def load_history(session: Session) -> DealHistory:
-    """Every live (not deleted) opportunity with its stage changes and activities."""
+def owned_deals(owner_ids: Collection[uuid.UUID] | None) -> ColumnElement[bool]:
+    """Live opportunities of ``owner_ids`` (every live one when None)."""
+    alive = Opportunity.deleted_at.is_(None)
+    return alive if owner_ids is None else and_(alive, Opportunity.owner_id.in_(owner_ids))
+
+
+def load_history(session: Session, owner_ids: Collection[uuid.UUID] | None = None) -> DealHistory:
+    """Every live (not deleted) opportunity with its stage changes and activities; only
+    those owned by ``owner_ids`` when given (a caller's visibility). The data's last day
+    (``known_through``) stays the company's, so every caller forecasts the same period."""
     target = reporting_currency(session)
     book = RateBook.load(session, target)
     known_through = _last_day(session)
@@ -154,7 +163,7 @@ def load_history(session: Session) -> DealHistory:
         .join(Pipeline, Pipeline.id == Opportunity.pipeline_id)
         .outerjoin(Account, Account.id == Opportunity.account_id)
         .outerjoin(User, User.id == Opportunity.owner_id)
-        .where(Opportunity.deleted_at.is_(None))
+        .where(owned_deals(owner_ids))
     )
     deals: list[DealRecord] = []
     factors: dict[uuid.UUID, float] = {}
@@ -197,22 +206,26 @@ def load_history(session: Session) -> DealHistory:
                 forecast_category=deal.forecast_category,
             )
         )
-    events = _stage_events(session, factors)
-    activities = _activities(session)
+    visible = None if owner_ids is None else select(Opportunity.id).where(owned_deals(owner_ids))
+    events = _stage_events(session, factors, visible)
+    activities = _activities(session, visible)
     return build_history(
         deals, load_stages(session), events, activities, known_through=known_through
     )
 
 
-def _stage_events(session: Session, factors: dict[uuid.UUID, float]) -> list[StageEventRecord]:
-    rows = session.execute(
-        select(
-            OpportunityStageChange.opportunity_id,
-            OpportunityStageChange.to_stage_id,
-            OpportunityStageChange.changed_at,
-            OpportunityStageChange.amount_minor,
-        )
+def _stage_events(
+    session: Session, factors: dict[uuid.UUID, float], visible: Select[uuid.UUID] | None
+) -> list[StageEventRecord]:
+    query = select(
+        OpportunityStageChange.opportunity_id,
+        OpportunityStageChange.to_stage_id,
+        OpportunityStageChange.changed_at,
+        OpportunityStageChange.amount_minor,
     )
+    if visible is not None:
+        query = query.where(OpportunityStageChange.opportunity_id.in_(visible))
+    rows = session.execute(query)
     return [
         StageEventRecord(
             deal=str(deal),
@@ -224,12 +237,13 @@ def _stage_events(session: Session, factors: dict[uuid.UUID, float]) -> list[Sta
     ]
 
 
-def _activities(session: Session) -> list[tuple[str, date]]:
-    rows = session.execute(
-        select(Activity.opportunity_id, Activity.occurred_at).where(
-            Activity.opportunity_id.is_not(None), Activity.deleted_at.is_(None)
-        )
+def _activities(session: Session, visible: Select[uuid.UUID] | None) -> list[tuple[str, date]]:
+    query = select(Activity.opportunity_id, Activity.occurred_at).where(
+        Activity.opportunity_id.is_not(None), Activity.deleted_at.is_(None)
     )
+    if visible is not None:
+        query = query.where(Activity.opportunity_id.in_(visible))
+    rows = session.execute(query)
     return [(str(deal), occurred.date()) for deal, occurred in rows]
 
 

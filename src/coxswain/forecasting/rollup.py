@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import select
@@ -62,11 +63,23 @@ def deal_amounts_by_owner(
     return totals
 
 
-def rollup(session: Session, *, period: str, today: date) -> list[RollupRow]:
-    """One row per team, ordered as the tree (parents before children)."""
+def rollup(
+    session: Session,
+    *,
+    period: str,
+    today: date,
+    owner_ids: Collection[uuid.UUID] | None = None,
+) -> list[RollupRow]:
+    """One row per team, ordered as the tree (parents before children).
+
+    With ``owner_ids`` (a caller's visibility) only those owners' deals and calls count,
+    and only teams with one of them in their subtree are listed.
+    """
     chosen = parse_period(period)
     by_owner = deal_amounts_by_owner(session, chosen, today)
     users = {u.id: u for u in session.scalars(select(User))}
+    if owner_ids is not None:
+        by_owner = {o: a for o, a in by_owner.items() if o in owner_ids}
     teams = {t.id: t for t in session.scalars(select(Team).where(Team.deleted_at.is_(None)))}
     closure = team_closure(session)
     depths: dict[uuid.UUID, int] = defaultdict(int)
@@ -75,11 +88,16 @@ def rollup(session: Session, *, period: str, today: date) -> list[RollupRow]:
     subtree: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     for ancestor, descendant, _n in closure:
         subtree[ancestor].add(descendant)
-    calls = effective_calls(session, chosen)
+    calls = [
+        c for c in effective_calls(session, chosen) if owner_ids is None or c.user.id in owner_ids
+    ]
     team_calls: dict[uuid.UUID | None, EffectiveCall] = {
         c.call.team_id: c for c in calls if c.call.team_id is not None
     }
     person_calls = [c for c in calls if c.call.team_id is None]
+    if owner_ids is not None:
+        seen = {users[o].team_id for o in owner_ids if o in users}
+        teams = {k: t for k, t in teams.items() if subtree[k] & seen}
     rows = [
         _row(team, depths[team.id], subtree[team.id], users, by_owner, team_calls, person_calls)
         for team in teams.values()

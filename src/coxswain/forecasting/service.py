@@ -8,7 +8,8 @@ forecast as of the start of 2018, not as of today).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from datetime import date
 
@@ -62,10 +63,11 @@ def default_as_of(history: DealHistory, clock: Clock | None = None) -> date:
     return min(today, to_date(history.known_through + 1))
 
 
-def _load(session: Session) -> DealHistory:
-    history = repository.load_history(session)
+def _load(session: Session, owner_ids: Collection[uuid.UUID] | None = None) -> DealHistory:
+    history = repository.load_history(session, owner_ids)
     if history.size == 0:
-        raise NoHistoryError("no opportunities in the database: import or generate some first")
+        where = "in the database" if owner_ids is None else "that you may see"
+        raise NoHistoryError(f"no opportunities {where}: import or generate some first")
     return history
 
 
@@ -172,6 +174,7 @@ def forecast(
     settings: ForecastSettings | None = None,
     methods: Sequence[str] | None = None,
     period_kind: str = "month",
+    owner_ids: Collection[uuid.UUID] | None = None,
 ) -> ForecastReport:
     """Forecast ``period`` (default: the month of the cut-off) with every method.
 
@@ -179,8 +182,9 @@ def forecast(
     given, only that method (and what it needs) is computed. ``methods`` limits the methods
     computed otherwise (the headline is always included). Without ``period``, the
     ``period_kind`` (month, quarter or year) containing the cut-off is forecast.
+    ``owner_ids`` restricts the deals to those owners (a caller's visibility).
     """
-    history = _load(session)
+    history = _load(session, owner_ids)
     cut_off = as_of or default_as_of(history, clock)
     chosen = parse_period(period) if period else period_containing(cut_off, period_kind)
     headline = method or DEFAULT_METHOD
@@ -209,9 +213,11 @@ def backtest(
     kind: str = "month",
     methods: Sequence[str] | None = None,
     settings: ForecastSettings | None = None,
+    owner_ids: Collection[uuid.UUID] | None = None,
 ) -> BacktestReport:
-    """Replay the last ``periods`` complete periods of ``kind`` with every method."""
-    history = _load(session)
+    """Replay the last ``periods`` complete periods of ``kind`` with every method (over the
+    deals of ``owner_ids`` when given)."""
+    history = _load(session, owner_ids)
     result = run_backtest(history, kind=kind, count=periods, methods=methods, settings=settings)
 
     def finite(value: float) -> float | None:

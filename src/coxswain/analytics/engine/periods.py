@@ -113,11 +113,16 @@ class Period:
         Whole-month periods step back by the same number of whole months (Nov–Oct → the
         Nov–Oct a year earlier); any other period steps back by its length in days.
         """
-        if self.is_whole_months:
-            count = month_index(self.end) - month_index(self.start) + 1
-            first = month_index(self.start) - count
-            return Period(month_start(first), month_end(first + count - 1))
-        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+        try:
+            if self.is_whole_months:
+                count = month_index(self.end) - month_index(self.start) + 1
+                first = month_index(self.start) - count
+                return Period(month_start(first), month_end(first + count - 1))
+            return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+        except (OverflowError, ValueError):
+            raise AnalyticsRequestError(
+                f"the period before {self.start.isoformat()} is out of the calendar's range"
+            ) from None
 
     def label(self) -> str:
         return f"{self.start.isoformat()} – {self.end.isoformat()}"

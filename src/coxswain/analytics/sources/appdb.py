@@ -3,11 +3,16 @@
 A thin mapping: ids become strings, business dates day numbers, instants epoch seconds,
 ``amount_minor`` becomes major units with the currency's exponent, stage ids become the
 pipeline and stage names. Soft-deleted rows are left out.
+
+``owner_ids`` restricts deals, leads and activities to those owners (a caller's row-level
+visibility, see ``coxswain.auth.visibility``): every report over such a source covers only
+what that caller may see. Records without an owner are then left out too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -50,19 +55,32 @@ def _alive(table: ir.Table) -> ir.Table:
 class _Mapper:
     """Builds each canonical table from the application tables of one connection."""
 
-    def __init__(self, backend: Any, day: DayFn) -> None:
+    def __init__(
+        self, backend: Any, day: DayFn, owner_ids: Collection[uuid.UUID] | None = None
+    ) -> None:
         self.b = backend
         self.day = day
+        self.owner_ids = None if owner_ids is None else sorted(owner_ids)
 
     def t(self, name: str) -> ir.Table:
         return _alive(self.b.table(name))
+
+    def owned(self, table: ir.Table) -> ir.Table:
+        """``table`` restricted to the visible owners (unchanged when unrestricted)."""
+        if self.owner_ids is None:
+            return table
+        column = table.owner_id
+        if column.type().is_string():  # SQLite: CHAR(32) hex
+            return table.filter(column.isin([o.hex for o in self.owner_ids]))
+        return table.filter(column.cast("string").isin([str(o) for o in self.owner_ids]))
 
     def exponents(self) -> ir.Table:
         currencies = self.t("currencies")
         return currencies.select(code=currencies.code, exponent=currencies.exponent)
 
     def deals(self) -> ir.Table:
-        o, stages, pipelines = self.t("opportunities"), self.t("stages"), self.t("pipelines")
+        o = self.owned(self.t("opportunities"))
+        stages, pipelines = self.t("stages"), self.t("pipelines")
         exponents = self.exponents()
         joined = (
             o.join(stages, o.stage_id == stages.id)
@@ -142,7 +160,7 @@ class _Mapper:
         return a.select(account_id=_id(a.id), country=a.country, state=a.state, segment=a.segment)
 
     def leads(self) -> ir.Table:
-        lead = self.t("leads")
+        lead = self.owned(self.t("leads"))
         times = (
             "received",
             "mql",
@@ -164,7 +182,7 @@ class _Mapper:
         )
 
     def activities(self) -> ir.Table:
-        a = self.t("activities")
+        a = self.owned(self.t("activities"))
         return a.select(
             owner_id=_id(a.owner_id),
             activity_type=a.type,
@@ -260,10 +278,13 @@ def _connect(url: str) -> tuple[str, Any, DayFn]:
     return "postgres", backend, _native_day
 
 
-def open_app_database(url: str) -> AnalyticsSource:
-    """The canonical tables of the application database at ``url``."""
+def open_app_database(
+    url: str, *, owner_ids: Collection[uuid.UUID] | None = None
+) -> AnalyticsSource:
+    """The canonical tables of the application database at ``url`` (only the records of
+    ``owner_ids`` when given; see the module docstring)."""
     engine_name, backend, day = _connect(url)
-    mapper = _Mapper(backend, day)
+    mapper = _Mapper(backend, day, owner_ids)
     tables = {
         spec.name: spec.conform(getattr(mapper, spec.name)(), origin=engine_name)
         for spec in schema.CANONICAL
@@ -274,6 +295,9 @@ def open_app_database(url: str) -> AnalyticsSource:
         tables=tables,
         reporting_currency=_reporting_currency(backend),
         location=make_url(normalize_url(url)).render_as_string(hide_password=True),
-        context={"database_url": url},
+        context={
+            "database_url": url,
+            "owner_ids": None if owner_ids is None else frozenset(owner_ids),
+        },
         closer=backend.disconnect,
     )

@@ -1,20 +1,27 @@
-"""The dashboard, the funnel report and the forecast page."""
+"""The dashboard: KPI cards, trends and top reps from the analytics service (the same
+figures as ``coxswain kpis``), for what the user may see; plus the report filter helpers
+the pipeline pages share."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError as PydanticValidationError
 
-from coxswain.api.deps import ClockDep, EngineDep, SessionDep
+from coxswain.analytics.live import DASHBOARD_KPIS, DashboardView
+from coxswain.analytics.requests import FilterInput, ReportRequest
+from coxswain.analytics.schemas import change
+from coxswain.api.deps import AnalyticsDep, SessionDep
 from coxswain.auth.listing import PageParams
+from coxswain.auth.principal import Permission
+from coxswain.auth.visibility import visible_owner_ids
 from coxswain.core.errors import ValidationError
 from coxswain.opportunities.reporting import ReportFilters
-from coxswain.opportunities.reports import dashboard
-from coxswain.opportunities.views import forecast, funnel
 from coxswain.people.schemas import UserFilters
 from coxswain.people.service import list_teams, list_users
 from coxswain.web.deps import WebSession, render
@@ -23,7 +30,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def parse_filters(request: Request) -> ReportFilters:
-    """Report filters from the query string; empty fields mean 'all'."""
+    """Pipeline-board filters from the query string; empty fields mean 'all'."""
     raw = {k: v for k, v in request.query_params.items() if v and k in ReportFilters.model_fields}
     try:
         return ReportFilters(**raw)
@@ -44,76 +51,106 @@ def filter_choices(session: Any, web: Any) -> dict[str, Any]:
     return {"teams": list_teams(session, web.principal), "reps": reps}
 
 
+@dataclass(frozen=True, slots=True)
+class AnalyticsFilters:
+    """The analytics filter bar: a period (default: 12 months to the data's as-of date)
+    and a team, rep and segment by name (empty: all)."""
+
+    start: date | None = None
+    end: date | None = None
+    team: str = ""
+    rep: str = ""
+    segment: str = ""
+
+    def request(self) -> ReportRequest:
+        filters = FilterInput(
+            reps=(self.rep,) if self.rep else (),
+            teams=(self.team,) if self.team else (),
+            segments=(self.segment,) if self.segment else (),
+        )
+        return ReportRequest(self.start, self.end, None, filters, True)
+
+
+def _day(request: Request, name: str) -> date | None:
+    raw = request.query_params.get(name) or None
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(f"filter {name}: expected a date as YYYY-MM-DD") from None
+
+
+def parse_analytics_filters(request: Request) -> AnalyticsFilters:
+    """The analytics filter bar from the query string (``from``, ``to``, ``team``, ...)."""
+    params = request.query_params
+    return AnalyticsFilters(
+        start=_day(request, "from"),
+        end=_day(request, "to"),
+        team=params.get("team", "").strip(),
+        rep=params.get("rep", "").strip(),
+        segment=params.get("segment", "").strip(),
+    )
+
+
+def script_json(data: object) -> str:
+    """JSON safe to embed in a ``<script type="application/json">`` (no ``</script>``)."""
+    return json.dumps(data).replace("<", "\\u003c")
+
+
+UNITS = {"money": "money", "ratio": "percent", "days": "days", "count": "count"}
+
+
+def cards(view: DashboardView) -> list[dict[str, Any]]:
+    """One card per dashboard KPI: value, previous, change and how to colour it."""
+    out = []
+    for slug in DASHBOARD_KPIS:
+        item = view.kpis.value(slug)
+        value = item.values[0]
+        previous = item.values[1] if len(item.values) > 1 else None
+        out.append(
+            {
+                "key": slug,
+                "label": item.kpi.label,
+                "unit": UNITS.get(item.kpi.unit.value, "count"),
+                "value": value,
+                "change": change(value, previous),
+                "higher_is_better": item.kpi.higher_is_better,
+            }
+        )
+    return out
+
+
+def dashboard_charts(view: DashboardView) -> dict[str, Any]:
+    return {
+        "months": view.months,
+        "currency": view.kpis.meta.currency,
+        "sparklines": {slug: view.trends.get(slug, []) for slug in DASHBOARD_KPIS},
+        "won": view.trends.get("won_deals", []),
+        "lost": view.trends.get("lost_deals", []),
+        "won_value": view.trends.get("won_value", []),
+        "created": view.trends.get("created_value", []),
+        "reps": [name for name, _ in view.top_reps],
+        "rep_values": [value for _, value in view.top_reps],
+    }
+
+
 @router.get("/")
 def dashboard_page(
-    request: Request, session: SessionDep, clock: ClockDep, engine: EngineDep, web: WebSession
+    request: Request, session: SessionDep, analytics: AnalyticsDep, web: WebSession
 ) -> Response:
-    chosen = parse_filters(request)
-    data = dashboard(session, web.principal, chosen, clock=clock, cache_key=str(engine.url))
-    charts = {
-        "months": data.months,
-        "won": data.won_by_month,
-        "lost": data.lost_by_month,
-        "created": data.created_by_month,
-        "currency": data.currency,
-        "stages": [s[0] for s in data.open_by_stage],
-        "stage_amounts": [s[2] for s in data.open_by_stage],
-        "stage_counts": [s[1] for s in data.open_by_stage],
-        "sparklines": {c.key: c.sparkline for c in data.cards},
-    }
+    web.principal.require(Permission.READ, "view the dashboard")
+    chosen = parse_analytics_filters(request)
+    view = analytics.dashboard(visible_owner_ids(session, web.principal), chosen.request())
     return render(
         request,
         "dashboard.html",
         web,
         active="dashboard",
-        data=data,
+        data=view,
+        meta=view.kpis.meta,
+        cards=cards(view),
         filters=chosen,
-        charts_json=json.dumps(charts),
-        **filter_choices(session, web),
-    )
-
-
-@router.get("/reports/funnel")
-def funnel_page(
-    request: Request, session: SessionDep, clock: ClockDep, web: WebSession
-) -> Response:
-    chosen = parse_filters(request)
-    data = funnel(session, web.principal, chosen, today=clock.now().date())
-    chart = {"steps": [s.stage for s in data.steps], "reached": [s.reached for s in data.steps]}
-    return render(
-        request,
-        "funnel.html",
-        web,
-        active="funnel",
-        data=data,
-        filters=chosen,
-        chart_json=json.dumps(chart),
-        **filter_choices(session, web),
-    )
-
-
-@router.get("/forecast")
-def forecast_page(
-    request: Request, session: SessionDep, clock: ClockDep, web: WebSession
-) -> Response:
-    chosen = parse_filters(request)
-    data = forecast(session, web.principal, chosen, today=clock.now().date())
-    chart = {
-        "rollup": [[name, value] for name, value in data.rollup],
-        "range": [data.p10, data.p50, data.p90],
-        "months": [m[0] for m in data.months],
-        "p10": [m[1] for m in data.months],
-        "p50": [m[2] for m in data.months],
-        "p90": [m[3] for m in data.months],
-        "currency": data.currency,
-    }
-    return render(
-        request,
-        "forecast.html",
-        web,
-        active="forecast",
-        data=data,
-        filters=chosen,
-        chart_json=json.dumps(chart),
+        charts_json=script_json(dashboard_charts(view)),
         **filter_choices(session, web),
     )

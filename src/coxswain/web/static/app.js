@@ -40,22 +40,25 @@
       });
     });
     chart("chart-won-lost", {
-      grid, legend: { top: 0 }, tooltip: { trigger: "axis", valueFormatter: compact },
-      xAxis: { type: "category", data: data.months }, yAxis: axisMoney,
+      grid, legend: { top: 0 }, tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: data.months }, yAxis: { type: "value" },
       series: [
         { name: "Won", type: "bar", data: data.won, itemStyle: { color: "#137a3a" } },
         { name: "Lost", type: "bar", data: data.lost, itemStyle: { color: "#8a94a6" } },
       ],
     });
     chart("chart-created", {
-      grid, tooltip: { trigger: "axis", valueFormatter: compact },
+      grid, legend: { top: 0 }, tooltip: { trigger: "axis", valueFormatter: (v) => (v == null ? "—" : compact(v)) },
       xAxis: { type: "category", data: data.months }, yAxis: axisMoney,
-      series: [{ name: "Pipeline created", type: "line", data: data.created, smooth: true, areaStyle: { opacity: 0.15 } }],
+      series: [
+        { name: "Pipeline created", type: "line", data: data.created, smooth: true, areaStyle: { opacity: 0.15 } },
+        { name: "Revenue won", type: "line", data: data.won_value, smooth: true, itemStyle: { color: "#137a3a" } },
+      ],
     });
-    chart("chart-stages", {
-      grid: { left: 110, right: 20, top: 10, bottom: 30 }, tooltip: { trigger: "axis", valueFormatter: compact },
-      xAxis: axisMoney, yAxis: { type: "category", data: data.stages, inverse: true },
-      series: [{ name: "Open amount", type: "bar", data: data.stage_amounts }],
+    chart("chart-reps", {
+      grid: { left: 120, right: 20, top: 10, bottom: 30 }, tooltip: { trigger: "axis", valueFormatter: compact },
+      xAxis: axisMoney, yAxis: { type: "category", data: data.reps, inverse: true },
+      series: [{ name: "Won revenue", type: "bar", data: data.rep_values, itemStyle: { color: "#137a3a" } }],
     });
   }
 
@@ -73,14 +76,22 @@
   function forecast() {
     const data = readJson("forecast-data");
     if (!data) return;
+    const money = (v) => (v == null ? "—" : compact(v));
     chart("chart-forecast", {
-      grid, legend: { top: 0 }, tooltip: { trigger: "axis", valueFormatter: compact },
-      xAxis: { type: "category", data: data.months }, yAxis: axisMoney,
+      grid: { left: 60, right: 16, top: 30, bottom: 60 }, legend: { top: 0 },
+      tooltip: { trigger: "axis", valueFormatter: money },
+      xAxis: { type: "category", data: data.methods.map((m) => m.replace(/_/g, " ")), axisLabel: { rotate: 30 } },
+      yAxis: axisMoney,
       series: [
         { name: "P10", type: "bar", data: data.p10, itemStyle: { color: "#c9d7f2" } },
         { name: "P50", type: "bar", data: data.p50, itemStyle: { color: "#1f5fbf" } },
         { name: "P90", type: "bar", data: data.p90, itemStyle: { color: "#0d3470" } },
       ],
+    });
+    chart("chart-categories", {
+      grid, tooltip: { trigger: "axis", valueFormatter: money },
+      xAxis: { type: "category", data: data.categories.map((c) => c.replace(/_/g, " ")) }, yAxis: axisMoney,
+      series: [{ name: "Cumulative", type: "bar", data: data.cumulative, itemStyle: { color: "#1f5fbf" } }],
     });
   }
 
