@@ -157,3 +157,40 @@ def test_fast_path_keeps_status_history_consistent(session: Session, company: Pa
             mismatches += 1
     assert mismatches == 0
     assert session.scalar(select(Stage.id).limit(1)) is not None
+
+
+def index_names(engine: Engine, table: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    return {ix["name"] for ix in inspect(engine).get_indexes(table) if ix["name"]}
+
+
+def test_indexes_deferred_on_an_empty_table_are_rebuilt(engine: Engine, company: Path) -> None:
+    """An import into an empty table drops its secondary indexes for the load and rebuilds
+    them in the same transaction; a failing import rolls the drop back with everything else."""
+    from coxswain.db.models import Base
+
+    declared = {
+        ix.name for ix in Base.metadata.tables["opportunities"].indexes if ix.name is not None
+    }
+    assert "ix_opportunities_owner_id" in declared
+    before = index_names(engine, "opportunities")
+    assert declared <= before
+
+    class Boom(Exception):
+        pass
+
+    def explode(done: int, total: int) -> None:
+        raise Boom  # fails mid-import, after the indexes were dropped
+
+    for entity, file in bundle_files(company):
+        if entity == "opportunities":
+            with pytest.raises(Boom), unit_of_work(engine) as session:
+                import_file(session, entity=entity, path=file, progress=explode)
+            assert index_names(engine, "opportunities") == before
+        with unit_of_work(engine) as session:
+            report = import_file(session, entity=entity, path=file)
+        if entity == "opportunities":
+            assert report.inserted == 496  # 501 rows (500 + a duplicate), 5 rejected
+            break
+    assert index_names(engine, "opportunities") == before

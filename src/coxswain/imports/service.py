@@ -29,6 +29,7 @@ from coxswain.imports.engine.mapping import Mapping, bind, load_mapping_file, wi
 from coxswain.imports.engine.readers import TableReader, open_table
 from coxswain.imports.engine.rows import RowParser, RowRejected
 from coxswain.imports.engine.schema import BUNDLE_ORDER, EntitySpec, entity_spec
+from coxswain.imports.fast.indexes import indexes_built_after
 from coxswain.imports.fast.registry import fast_builder
 from coxswain.imports.fast.runner import write_fast
 from coxswain.imports.profiles import get_profile
@@ -176,14 +177,17 @@ def import_file(
         _plan_for_key_lookups(session, on=True)
         try:
             if fast is not None:
-                for number, rows in enumerate(_raw_batches(reader, ctx, FAST_BATCH_SIZE), start=1):
-                    write_fast(writer, fast, parser, rows)
-                    _tick(reader, progress, number)
+                with indexes_built_after(session, writer.table):
+                    batches = _raw_batches(reader, ctx, FAST_BATCH_SIZE)
+                    for number, rows in enumerate(batches, start=1):
+                        write_fast(writer, fast, parser, rows)
+                        _tick(reader, progress, number)
+                    writer.finish()
             else:
                 for number, batch in enumerate(_batches(reader, parser, ctx, batch_size), start=1):
                     writer.write_batch(batch)
                     _tick(reader, progress, number * batch_size // FAST_BATCH_SIZE)
-            writer.finish()
+                writer.finish()
         finally:
             _plan_for_key_lookups(session, on=False)
             if gc_paused:
