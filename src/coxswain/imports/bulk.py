@@ -92,7 +92,12 @@ class BulkInserter:
             return rows if isinstance(rows, list) else list(rows)
         columns: list[Any] = list(zip(*rows, strict=True))
         for index, convert in self._converters:
-            columns[index] = map(convert, columns[index])
+            if convert is _json:
+                columns[index] = map(convert, columns[index])
+            else:
+                # Dates, timestamps and foreign keys repeat: convert each distinct value once.
+                converted = {value: convert(value) for value in set(columns[index])}
+                columns[index] = map(converted.__getitem__, columns[index])
         return list(zip(*columns, strict=True))
 
     def insert(self, rows: Sequence[Row]) -> None:
