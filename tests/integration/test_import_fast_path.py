@@ -160,9 +160,14 @@ def test_fast_path_keeps_status_history_consistent(session: Session, company: Pa
 
 
 def index_names(engine: Engine, table: str) -> set[str]:
+    """The table's indexes and, by name, its foreign keys (both may be deferred by a load)."""
     from sqlalchemy import inspect
 
-    return {ix["name"] for ix in inspect(engine).get_indexes(table) if ix["name"]}
+    found = inspect(engine)
+    return {ix["name"] for ix in found.get_indexes(table) if ix["name"]} | {
+        f"fk:{fk['referred_table']}:{','.join(fk['constrained_columns'])}"
+        for fk in found.get_foreign_keys(table)
+    }
 
 
 def test_indexes_deferred_on_an_empty_table_are_rebuilt(engine: Engine, company: Path) -> None:
@@ -176,6 +181,7 @@ def test_indexes_deferred_on_an_empty_table_are_rebuilt(engine: Engine, company:
     assert "ix_opportunities_owner_id" in declared
     before = index_names(engine, "opportunities")
     assert declared <= before
+    assert {"fk:users:owner_id", "fk:accounts:account_id", "fk:stages:stage_id"} <= before
 
     class Boom(Exception):
         pass

@@ -2,10 +2,15 @@
 
 Maintaining eight B-trees row by row while a million rows arrive costs more than sorting each
 index once at the end (``CREATE INDEX``). Only non-unique indexes are deferred: the primary key
-and the unique external-id key stay, so duplicates are still refused while the rows land. The
-drop and the rebuild run inside the import's transaction (DDL is transactional on SQLite and
-PostgreSQL): an import that fails is rolled back with its schema change, and nothing else sees
-the table without its indexes (PostgreSQL holds the table's exclusive lock until commit).
+and the unique external-id key stay, so duplicates are still refused while the rows land. On
+PostgreSQL the foreign keys are deferred too (as ``pg_restore`` does): checked row by row they
+are one trigger and one index probe per key per row; added back at the end, each is validated
+by one join over the whole table. The importer resolves every reference before it writes, so
+the final check is a safety net that fails the import (and rolls it back) rather than the
+usual guard. The drop and the rebuild run inside the import's transaction (DDL is
+transactional on SQLite and PostgreSQL): an import that fails is rolled back with its schema
+change, and nothing else sees the table without its indexes (PostgreSQL holds the table's
+exclusive lock until commit).
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Index, Table, literal, select
+from sqlalchemy import ForeignKeyConstraint, Index, Table, literal, select
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import AddConstraint, DropConstraint
 
 
 @contextmanager
@@ -32,6 +38,13 @@ def indexes_built_after(session: Session, table: Table) -> Iterator[list[Index]]
     deferred = [index for index in table.indexes if not index.unique]
     for index in deferred:
         index.drop(connection, checkfirst=True)
+    keys: list[ForeignKeyConstraint] = []
+    if connection.dialect.name == "postgresql":
+        keys = [c for c in table.constraints if isinstance(c, ForeignKeyConstraint) and c.name]
+        for key in keys:
+            connection.execute(DropConstraint(key))
     yield deferred
+    for key in keys:
+        connection.execute(AddConstraint(key))
     for index in deferred:
         index.create(connection, checkfirst=True)
