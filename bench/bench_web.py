@@ -160,8 +160,8 @@ def main() -> None:
                 f"Authorization: Bearer {tokens['rep1']}",
             ),
             (
-                "GET /api/v1/opportunities?status=open&sort=-closed_on (admin)",
-                "/api/v1/opportunities?limit=50&status=open&sort=-opened_on",
+                "GET /api/v1/opportunities?status=open&sort=expected_close_on (admin)",
+                "/api/v1/opportunities?limit=50&status=open&sort=expected_close_on",
                 f"Authorization: Bearer {tokens['admin']}",
             ),
             (
