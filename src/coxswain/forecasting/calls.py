@@ -215,6 +215,29 @@ def list_calls(
     ]
 
 
+def adjustable_calls(session: Session, manager_email: str, period: str) -> list[CallRead]:
+    """The effective personal calls for ``period`` that ``manager_email`` may adjust (see
+    :func:`adjust_call`): those of the other people in the teams they manage and below,
+    by name. Empty for someone who manages no team or whose role may not adjust."""
+    manager = _user(session, manager_email)
+    teams = managed_team_ids(session, manager) if manager.role in MANAGING_ROLES else set()
+    calls = [
+        _read(e.call, e.user, e.adjustment)
+        for e in effective_calls(session, parse_period(period))
+        if e.call.team_id is None and e.user.team_id in teams and e.user.id != manager.id
+    ]
+    return sorted(calls, key=lambda c: (c.user_name.lower(), c.user_id))
+
+
+def callable_teams(session: Session, email: str) -> list[str]:
+    """Names of the teams ``email`` manages (and those below), for which they may submit a
+    team call (:func:`submit_call` with ``team``); empty for someone who manages none."""
+    ids = managed_team_ids(session, _user(session, email))
+    if not ids:
+        return []
+    return list(session.scalars(select(Team.name).where(Team.id.in_(ids)).order_by(Team.name)))
+
+
 def _amounts(source: ForecastCall | ForecastCallAdjustment) -> dict[str, int]:
     return {
         "commit_minor": source.commit_minor,
@@ -267,4 +290,12 @@ def _read(call: ForecastCall, user: User, adjustment: ForecastCallAdjustment | N
     )
 
 
-__all__ = ["adjust_call", "effective_calls", "list_calls", "submit_call", "team_closure"]
+__all__ = [
+    "adjust_call",
+    "adjustable_calls",
+    "callable_teams",
+    "effective_calls",
+    "list_calls",
+    "submit_call",
+    "team_closure",
+]

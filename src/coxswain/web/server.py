@@ -23,10 +23,20 @@ from coxswain.core.errors import CoxswainError
 from coxswain.db.engine import make_engine
 from coxswain.web import filters
 from coxswain.web.deps import TEMPLATES, LoginRequired, login_url, render
-from coxswain.web.pages import admin, analytics, auth, dashboard, imports, leads, pipeline, routing
+from coxswain.web.pages import (
+    admin,
+    analytics,
+    auth,
+    dashboard,
+    forecast,
+    imports,
+    leads,
+    pipeline,
+    routing,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
-PAGE_ROUTERS = (auth, dashboard, analytics, pipeline, leads, routing, imports, admin)
+PAGE_ROUTERS = (auth, dashboard, analytics, forecast, pipeline, leads, routing, imports, admin)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
