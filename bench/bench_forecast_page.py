@@ -38,11 +38,12 @@ def login(client: TestClient) -> None:
     assert "cx_session" in client.cookies, f"login failed ({answer.status_code})"
 
 
-def timed(client: TestClient, path: str, label: str) -> None:
+def timed(client: TestClient, path: str, label: str) -> str:
     started = time.perf_counter()
     answer = client.get(path)
     took = (time.perf_counter() - started) * 1000
     print(f"| {label} | {answer.status_code} | {took:,.0f} |")
+    return answer.text
 
 
 def main() -> None:
@@ -55,8 +56,10 @@ def main() -> None:
         print("| request (admin, quarter, ensemble) | status | ms |\n|---|---:|---:|")
         timed(client, "/forecast" + QUERY, "forecast page, cold")
         timed(client, "/forecast" + QUERY, "forecast page, warm")
-        timed(client, "/forecast/backtest" + QUERY, "backtest fragment, first request")
+        fragment = timed(client, "/forecast/backtest" + QUERY, "backtest fragment, first request")
         timed(client, "/forecast/backtest" + QUERY, "backtest fragment, warm")
+    best = re.search(r"<td>([^<]+) <span class=\"badge\">most accurate", fragment)
+    print(f"\nmost accurate method in the fragment: {best.group(1) if best else 'none'}")
 
 
 if __name__ == "__main__":
