@@ -83,24 +83,35 @@ def _column(window: int, scope: str, measure: str) -> str:
     return f"w{window}__{scope}__{measure}"
 
 
+def _flag(window: int, scope: str) -> str:
+    return f"_in_w{window}__{scope}"
+
+
+def _flags(
+    base: ir.Table, scopes: Sequence[Scope], windows: Sequence[Window]
+) -> dict[str, ir.BooleanValue]:
+    """Each scope's condition in each window, by flag column name."""
+    return {
+        _flag(index, scope.name): scope.condition(base, window)
+        for index, window in enumerate(windows)
+        for scope in scopes
+    }
+
+
 def _aggregates(
-    base: ir.Table, scopes: Sequence[Scope], windows: Sequence[Window], dialect: Dialect
-) -> tuple[dict[str, ir.Scalar], ir.BooleanValue]:
-    """Every measure of every scope in every window, as conditional aggregates over ``base``
-    (one pass), and the condition "in any scope of any window" to pre-filter rows by."""
+    rows: ir.Table, scopes: Sequence[Scope], windows: Sequence[Window], dialect: Dialect
+) -> dict[str, ir.Scalar]:
+    """Every measure of every scope in every window, as conditional aggregates over
+    ``rows`` (one pass), each reading its scope's flag column (see :func:`_fact_query`)."""
     aggregates: dict[str, ir.Scalar] = {}
-    anywhere: ir.BooleanValue | None = None
     for index, window in enumerate(windows):
         for scope in scopes:
-            condition = scope.condition(base, window)
-            anywhere = condition if anywhere is None else anywhere | condition
-            context = MeasureContext(dialect, window, condition, base)
+            context = MeasureContext(dialect, window, rows[_flag(index, scope.name)], rows)
             aggregates[_column(index, scope.name, ROWS)] = context.count().cast("float64")
             for measure in scope.measures:
                 column = _column(index, scope.name, measure.name)
-                aggregates[column] = measure.expr(base, context).cast("float64")
-    assert anywhere is not None
-    return aggregates, anywhere
+                aggregates[column] = measure.expr(rows, context).cast("float64")
+    return aggregates
 
 
 def _fact_query(
@@ -113,11 +124,14 @@ def _fact_query(
     """One query for ``scopes`` (all on one fact) and all ``windows``.
 
     Grouped by a time dimension, ``scopes`` must be a single scope (its anchor decides the
-    month, week, ...); otherwise any number of scopes share one scan.
+    month, week, ...); otherwise any number of scopes share one scan. Rows in no scope of
+    any window are filtered out first, and each scope's condition in each window is
+    computed once per row as a boolean column that every measure then reads (instead of
+    being repeated inside each of dozens of ``CASE WHEN``: DuckDB evaluated them all).
     """
-    _, anywhere = _aggregates(base, scopes, windows, dialect)
-    rows = base.filter(anywhere)
-    aggregates, _ = _aggregates(rows, scopes, windows, dialect)
+    flags = _flags(base, scopes, windows)
+    rows = base.filter(ibis.or_(*flags.values())).mutate(**flags)
+    aggregates = _aggregates(rows, scopes, windows, dialect)
     if dimension is None:
         return rows.aggregate(**aggregates).mutate(**{GROUP_COLUMN: ibis.null("string")})
     key = group_key(rows, scopes[0].fact, dimension, scopes[0].anchor).cast("string")
