@@ -32,8 +32,15 @@ def get_clock(request: Request) -> Clock:
     return clock
 
 
-def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
-    with unit_of_work(engine) as session:
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(
+    request: Request, engine: Annotated[Engine, Depends(get_engine)]
+) -> Iterator[Session]:
+    """One unit of work per request; a request that may change data declares it (on SQLite
+    it then takes the write lock up front rather than failing on a stale snapshot)."""
+    with unit_of_work(engine, write=request.method not in READ_METHODS) as session:
         yield session
 
 

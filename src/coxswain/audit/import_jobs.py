@@ -158,7 +158,7 @@ class ImportJobs:
         path = job.path
         assert path is not None  # set by prepare
         try:
-            with unit_of_work(engine) as session:
+            with unit_of_work(engine, write=True) as session:
                 job.report = import_file(
                     session,
                     entity=job.entity,

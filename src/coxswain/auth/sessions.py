@@ -20,6 +20,7 @@ from coxswain.auth.errors import AuthenticationError, CsrfError
 from coxswain.auth.models import WebSession
 from coxswain.auth.principal import Principal
 from coxswain.auth.tokens import digest
+from coxswain.db.engine import stamp
 from coxswain.people.models import User
 
 IDLE_TIMEOUT = timedelta(hours=12)
@@ -87,7 +88,7 @@ def resolve_session(session: Session, cookie_value: str, *, now: datetime) -> Ac
     if not user.is_active or user.deleted_at is not None:
         raise AuthenticationError(f"user {user.email} is deactivated")
     if now - web.last_seen_at > TOUCH_EVERY:
-        web.last_seen_at = now
+        stamp(session, update(WebSession).where(WebSession.id == web.id).values(last_seen_at=now))
     principal = Principal(
         user_id=user.id, email=user.email, role=user.role, full_name=user.full_name
     )

@@ -13,13 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from coxswain.auth.errors import AuthenticationError
 from coxswain.auth.models import ApiToken
 from coxswain.auth.principal import ROLE_PERMISSIONS, SCOPE_FOR, Permission, Principal, Scope
 from coxswain.core.errors import NotFoundError, ValidationError
+from coxswain.db.engine import stamp
 from coxswain.people.models import User
 
 TOKEN_PREFIX = "cxs_"
@@ -116,7 +117,7 @@ def principal_from_token(session: Session, secret: str, *, now: datetime) -> Pri
     if not user.is_active or user.deleted_at is not None:
         raise AuthenticationError(f"user {user.email} is deactivated")
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
-        token.last_used_at = now
+        stamp(session, update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return Principal(
         user_id=user.id,
         email=user.email,

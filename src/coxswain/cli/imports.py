@@ -70,7 +70,7 @@ def import_(
     """
     engine = ready_engine(state(ctx))
     reports: list[ImportReport] = []
-    with unit_of_work(engine) as session, progress_bar(f"import {target}") as bar:
+    with unit_of_work(engine, write=True) as session, progress_bar(f"import {target}") as bar:
         on_progress = _update(bar)
         kind = target.lower()
         if kind in ("maven", "olist"):

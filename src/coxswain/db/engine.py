@@ -9,10 +9,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from coxswain.core.errors import ConfigurationError
+
+BUSY_TIMEOUT_MS = 30_000
+WRITE_OPTION = "coxswain_write"
 
 
 def normalize_url(url: str) -> str:
@@ -39,7 +42,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MB of page cache: index-heavy bulk inserts
@@ -47,7 +50,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A unit of work that will write takes SQLite's write lock when it begins (IMMEDIATE):
+    # a deferred transaction that reads, then writes after another connection committed,
+    # fails at once with "database is locked" (its snapshot is stale), whatever busy_timeout.
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -70,10 +77,17 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
-    """The one commit at the adapter edge: commit on success, roll back on any error."""
+def unit_of_work(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """The one commit at the adapter edge: commit on success, roll back on any error.
+
+    ``write=True`` declares a unit that changes data: on SQLite it takes the write lock when it
+    begins, so it waits its turn (``busy_timeout``) instead of failing half-way when another
+    connection commits between its reads and its first write. Readers are never blocked (WAL).
+    """
     session = session_factory(engine)()
     try:
+        if write:
+            session.connection(execution_options={WRITE_OPTION: True})
         yield session
         session.commit()
     except BaseException:
@@ -81,6 +95,43 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def stamp(session: Session, statement: Any) -> None:
+    """Write a bookkeeping stamp for a request: inside its unit of work when that unit writes
+    anyway, otherwise on the side with :func:`best_effort`, so that a read stays a read."""
+    if session.connection().get_execution_options().get(WRITE_OPTION, False):
+        session.execute(statement)
+    else:
+        bind = session.get_bind()
+        best_effort(bind if isinstance(bind, Engine) else bind.engine, statement)
+
+
+def best_effort(engine: Engine, statement: Any, *, wait_ms: int = 200) -> bool:
+    """Run one small bookkeeping write (a "last seen" stamp) in its own transaction, skipped
+    when the database is busy: it must never fail or stall the request that asked for it.
+
+    Returns whether it was written.
+    """
+    try:
+        with engine.connect() as connection:
+            # The driver connection directly: a statement through SQLAlchemy would begin the
+            # transaction before the timeout is set.
+            raw = connection.connection.driver_connection
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                raw.execute(f"PRAGMA busy_timeout={int(wait_ms)}")  # type: ignore[union-attr]
+            try:
+                with connection.begin():
+                    if not sqlite:
+                        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+                    connection.execute(statement)
+            finally:
+                if sqlite:
+                    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
+    except OperationalError:
+        return False
+    return True
 
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:
