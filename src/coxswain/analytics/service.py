@@ -196,6 +196,7 @@ def funnel_report(
     pipeline: str | None = None,
 ) -> FunnelReport:
     """The funnel of ``pipeline`` (default: the one with most deals) for a cohort."""
+    ws.model.include_history()
     resolved = resolve(ws, request)
     chosen = _pipeline(ws, pipeline)
     funnels = _funnels(ws, resolved, chosen, cohort, None)
@@ -259,6 +260,7 @@ def bottleneck_report(
 
     ``avg_deal`` (the period's average won deal) prices lost deals; computed when absent.
     """
+    ws.model.include_history()
     resolved = resolve(ws, ReportRequest(request.start, request.end, None, request.filters, True))
     chosen = _pipeline(ws, pipeline)
     company = _funnels(ws, resolved, chosen, cohort, None, detail=False)
@@ -378,6 +380,9 @@ def dashboard(ws: Workspace, request: ReportRequest, *, pipeline: str | None = N
     bottlenecks, and the sections other domains registered."""
     from coxswain.analytics.report.sections import build_sections
 
+    has_stages = any(True for _ in ws.model.stages)
+    if has_stages:
+        ws.model.include_history()  # one deals table for KPIs, funnel and bottlenecks
     base = ReportRequest(request.start, request.end, None, request.filters, True)
     resolved = resolve(ws, base)
     meta = _meta(ws, resolved, None)
@@ -385,7 +390,6 @@ def dashboard(ws: Workspace, request: ReportRequest, *, pipeline: str | None = N
     kpis = KpiReport(meta, values)
     by_rep = KpiReport(_meta(ws, resolved, Dimension.REP), values)
     trends = _trends(ws, base)
-    has_stages = any(True for _ in ws.model.stages)
     funnel = funnel_report(ws, base, pipeline=pipeline) if has_stages else None
     avg_deal = kpis.value("avg_deal_size").values[0]
     bottlenecks = (

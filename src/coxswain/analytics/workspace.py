@@ -202,8 +202,9 @@ def _data_as_of(workspace: Workspace) -> date | None:
     """The last day anything happened in the data: a close, a creation, a lead, an activity
     (one query)."""
     m = workspace.model
+    deals = m.deal_days  # not the stored deals: those are built on first use
     parts = [
-        m.deals.aggregate(day=ibis.greatest(m.deals.closed_day.max(), m.deals.created_day.max())),
+        deals.aggregate(day=ibis.greatest(deals.closed_day.max(), deals.created_day.max())),
         m.leads.aggregate(day=m.leads.received_day.max()),
         m.activities.aggregate(day=m.activities.occurred_day.max()),
     ]

@@ -46,24 +46,51 @@ class StageInfo:
 class Model:
     """The analysis model: Ibis tables every KPI, funnel and bottleneck query reads.
 
-    ``funnel_deals`` (deals with their stage history) is built on first use: KPIs do not
-    need the history, and on large data it is the most expensive table to build.
+    The deal tables are built (and stored) on first use: ``deals`` for KPIs, which need no
+    stage history, and ``funnel_deals`` (deals with their history, the most expensive table
+    to build on large data) for funnels and bottlenecks. A caller that will read both (the
+    dashboard) calls :meth:`include_history` first: one table with the history then serves
+    both, instead of storing the deals and then a copy of them with the history.
+    ``deal_days`` (creation and close day of every deal, never stored) is for cheap questions
+    such as the data's last day.
     """
 
-    deals: ir.Table
-    deal_products: ir.Table
     leads: ir.Table
     activities: ir.Table
     stages: tuple[StageInfo, ...]
-    build_funnel_deals: Callable[[], ir.Table] | None = None
+    deal_days: ir.Table
+    build_deals: Callable[[], ir.Table]
+    build_funnel_deals: Callable[[ir.Table | None], ir.Table]
+    build_deal_products: Callable[[ir.Table], ir.Table]
+    _deals: ir.Table | None = None
     _funnel_deals: ir.Table | None = None
+    _deal_products: ir.Table | None = None
+
+    @property
+    def deals(self) -> ir.Table:
+        if self._deals is None:
+            self._deals = self.build_deals()
+        return self._deals
 
     @property
     def funnel_deals(self) -> ir.Table:
         if self._funnel_deals is None:
-            assert self.build_funnel_deals is not None
-            self._funnel_deals = self.build_funnel_deals()
+            self._funnel_deals = self.build_funnel_deals(self._deals)
+            if self._deals is None:
+                self._deals = self._funnel_deals
         return self._funnel_deals
+
+    @property
+    def deal_products(self) -> ir.Table:
+        if self._deal_products is None:
+            self._deal_products = self.build_deal_products(self.deals)
+        return self._deal_products
+
+    def include_history(self) -> None:
+        """Build the deals with their stage history now, when they are not built yet, so
+        that ``deals`` and ``funnel_deals`` are one table."""
+        if self._deals is None:
+            _ = self.funnel_deals
 
     def open_positions(self, pipeline: str | None = None) -> list[int]:
         """Positions of open stages (of ``pipeline``, or of any pipeline), ascending."""
@@ -205,6 +232,17 @@ def _furthest_open(deals: ir.Table, stages: Sequence[StageInfo]) -> ir.IntegerVa
     return furthest.cast("int64")
 
 
+def created_day(deals: ir.Table) -> ir.IntegerValue:
+    """A deal's creation day: when it was opened, else when it was engaged."""
+    return deals.opened_day.coalesce(deals.engaged_day)
+
+
+def build_deal_days(tables: Mapping[str, ir.Table]) -> ir.Table:
+    """Each deal's ``created_day`` and ``closed_day`` straight from the canonical deals."""
+    deals = tables["deals"]
+    return deals.select(created_day=created_day(deals), closed_day=deals.closed_day)
+
+
 def build_deals(
     tables: Mapping[str, ir.Table], calendar: RateCalendar, rates: ir.Table | None
 ) -> ir.Table:
@@ -219,7 +257,7 @@ def build_deals(
     base = joined.mutate(
         territory=territory(joined.country, joined.state),
         segment=joined.account_segment.coalesce(joined.team_segment),
-        created_day=joined.opened_day.coalesce(joined.engaged_day),
+        created_day=created_day(joined),
     ).drop("account_segment", "state", "opened_day")
     converted = _converted(attach(base, _recurring(tables), ["deal_id"]), calendar, rates)
     return converted.mutate(
@@ -306,17 +344,24 @@ def build_model(
     def maybe(name: str, expr: ir.Table) -> ir.Table:
         return keep(f"cx_{name}", expr) if name in stored else expr
 
-    deals = maybe("deals", build_deals(tables, calendar, rates))
+    def deals() -> ir.Table:
+        return maybe("deals", build_deals(tables, calendar, rates))
 
-    def funnel_deals() -> ir.Table:
+    def funnel_deals(built: ir.Table | None) -> ir.Table:
         history = build_stage_history(tables, stages)
-        return maybe("funnel_deals", with_history(deals, history, stages))
+        if built is not None:
+            return maybe("funnel_deals", with_history(built, history, stages))
+        # The deals are not built yet: this one table serves as both (see Model).
+        both = with_history(build_deals(tables, calendar, rates), history, stages)
+        store = "deals" in stored or "funnel_deals" in stored
+        return keep("cx_funnel_deals", both) if store else both
 
     return Model(
-        deals=deals,
-        deal_products=build_deal_products(tables, deals),
         leads=maybe("leads", build_leads(tables)),
         activities=maybe("activities", build_activities(tables)),
         stages=tuple(stages),
+        deal_days=build_deal_days(tables),
+        build_deals=deals,
         build_funnel_deals=funnel_deals,
+        build_deal_products=lambda built: build_deal_products(tables, built),
     )
