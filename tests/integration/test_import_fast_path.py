@@ -200,3 +200,33 @@ def test_indexes_deferred_on_an_empty_table_are_rebuilt(engine: Engine, company:
             assert report.inserted == 496  # 501 rows (500 + a duplicate), 5 rejected
             break
     assert index_names(engine, "opportunities") == before
+
+
+def test_indexes_the_import_reads_by_are_kept_while_it_runs(engine: Engine, company: Path) -> None:
+    """Mid-import, the deferred indexes are gone but the one a stage-history import looks its
+    own rows up by is there (without it every batch would scan the growing table)."""
+    from sqlalchemy import inspect
+
+    seen: dict[str, set[str]] = {}
+    for entity, file in bundle_files(company):
+        if entity not in ("opportunities", "stage_changes"):
+            with unit_of_work(engine) as session:
+                import_file(session, entity=entity, path=file)
+            continue
+        with unit_of_work(engine) as session:
+
+            def look(
+                done: int, total: int, entity: str = entity, session: Session = session
+            ) -> None:
+                table = (
+                    "opportunities" if entity == "opportunities" else "opportunity_stage_changes"
+                )
+                names = {ix["name"] for ix in inspect(session.connection()).get_indexes(table)}
+                seen[entity] = {n for n in names if n}
+
+            import_file(session, entity=entity, path=file, progress=look)
+        if entity == "stage_changes":
+            break
+    assert "ix_opportunities_owner_id_id" not in seen["opportunities"]  # deferred
+    assert "ix_opportunity_stage_changes_opportunity_id_changed_at" in seen["stage_changes"]
+    assert "ix_opportunity_stage_changes_to_stage_id" not in seen["stage_changes"]  # deferred

@@ -177,7 +177,7 @@ def import_file(
         _plan_for_key_lookups(session, on=True)
         try:
             if fast is not None:
-                with indexes_built_after(session, writer.table):
+                with indexes_built_after(session, writer.table, keep=fast.lookup_indexes):
                     batches = _raw_batches(reader, ctx, FAST_BATCH_SIZE)
                     for number, rows in enumerate(batches, start=1):
                         write_fast(writer, fast, parser, rows)

@@ -121,6 +121,8 @@ class OpportunityColumns(FastBuilder):
 
 class StageChangeColumns(FastBuilder):
     writer: StageChangeWriter
+    # split() finds the stored history of each deal in the batch by this index.
+    lookup_indexes = frozenset({"ix_opportunity_stage_changes_opportunity_id_changed_at"})
 
     def build(self, batch: ColumnBatch) -> Columns:
         info = self.writer.opportunities

@@ -24,18 +24,21 @@ from sqlalchemy.schema import AddConstraint, DropConstraint
 
 
 @contextmanager
-def indexes_built_after(session: Session, table: Table) -> Iterator[list[Index]]:
+def indexes_built_after(
+    session: Session, table: Table, *, keep: frozenset[str] = frozenset()
+) -> Iterator[list[Index]]:
     """While the block runs, ``table`` has no secondary indexes if it started empty.
 
     Yields the deferred indexes (empty when the table already held rows, where dropping the
-    indexes would mean re-sorting everything already there). The indexes are rebuilt when the
+    indexes would mean re-sorting everything already there). Indexes named in ``keep`` stay:
+    the import itself looks rows up by them while it runs. The indexes are rebuilt when the
     block ends normally; on an error they are left to the transaction's rollback.
     """
     if session.execute(select(literal(1)).select_from(table).limit(1)).first() is not None:
         yield []
         return
     connection = session.connection()
-    deferred = [index for index in table.indexes if not index.unique]
+    deferred = [index for index in table.indexes if not index.unique and index.name not in keep]
     for index in deferred:
         index.drop(connection, checkfirst=True)
     keys: list[ForeignKeyConstraint] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -26,7 +26,12 @@ def hex_of(value: uuid.UUID | None) -> str | None:
 
 class FastBuilder:
     """Entity-specific column assembly; subclasses fill :meth:`build` and may override
-    :meth:`split` (which rows are new, unchanged, or need the row path)."""
+    :meth:`split` (which rows are new, unchanged, or need the row path).
+
+    ``lookup_indexes`` names the table's own non-unique indexes that the import queries while
+    it runs (they must not be deferred, or every batch would scan the growing table)."""
+
+    lookup_indexes: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, writer: EntityWriter) -> None:
         self.writer = writer
