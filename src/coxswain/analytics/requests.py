@@ -38,6 +38,31 @@ class FilterInput:
     types: tuple[str, ...] = ()
     pipelines: tuple[str, ...] = ()
 
+    @classmethod
+    def of(
+        cls,
+        *,
+        rep: Sequence[str] | None = None,
+        team: Sequence[str] | None = None,
+        region: Sequence[str] | None = None,
+        territory: Sequence[str] | None = None,
+        product: Sequence[str] | None = None,
+        segment: Sequence[str] | None = None,
+        source: Sequence[str] | None = None,
+        deal_type: Sequence[str] | None = None,
+    ) -> FilterInput:
+        """From repeatable options or query parameters, each absent or a list of names."""
+        return cls(
+            reps=tuple(rep or ()),
+            teams=tuple(team or ()),
+            regions=tuple(region or ()),
+            territories=tuple(territory or ()),
+            products=tuple(product or ()),
+            segments=tuple(segment or ()),
+            sources=tuple(source or ()),
+            types=tuple(deal_type or ()),
+        )
+
     def given(self) -> dict[Dimension, tuple[str, ...]]:
         pairs = {
             Dimension.REP: self.reps,

@@ -82,15 +82,15 @@ def _request(
     deal_type: Names,
     compare: bool = True,
 ) -> ReportRequest:
-    filters = FilterInput(
-        reps=tuple(rep or ()),
-        teams=tuple(team or ()),
-        regions=tuple(region or ()),
-        territories=tuple(territory or ()),
-        products=tuple(product or ()),
-        segments=tuple(segment or ()),
-        sources=tuple(source or ()),
-        types=tuple(deal_type or ()),
+    filters = FilterInput.of(
+        rep=rep,
+        team=team,
+        region=region,
+        territory=territory,
+        product=product,
+        segment=segment,
+        source=source,
+        deal_type=deal_type,
     )
     return ReportRequest(_day(start, "--from"), _day(end, "--to"), by, filters, compare)
 

@@ -57,15 +57,15 @@ def report_request(
     deal_type: Annotated[list[str] | None, Query(alias="type")] = None,
 ) -> ReportRequest:
     """The period and filters, as ``coxswain kpis --from/--to/--rep/--team/...`` take them."""
-    filters = FilterInput(
-        reps=tuple(rep or ()),
-        teams=tuple(team or ()),
-        regions=tuple(region or ()),
-        territories=tuple(territory or ()),
-        products=tuple(product or ()),
-        segments=tuple(segment or ()),
-        sources=tuple(source or ()),
-        types=tuple(deal_type or ()),
+    filters = FilterInput.of(
+        rep=rep,
+        team=team,
+        region=region,
+        territory=territory,
+        product=product,
+        segment=segment,
+        source=source,
+        deal_type=deal_type,
     )
     return ReportRequest(start, end, None, filters, True)
 
