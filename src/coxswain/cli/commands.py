@@ -18,6 +18,8 @@ COMMAND_MODULES = (
     "routing",
     "leads",
     "forecasting",
+    "forecast_calls",
+    "scoring",
     "users",
     "serve",
     "records",
