@@ -5,6 +5,12 @@ Each worker is a process with its own engine; every lead is routed in its own tr
 latency is measured around the whole unit of work, commit included. Leads spread over the
 100 rules and 40 pools of bench_routing_common (200 reps).
 
+Each worker first routes WARMUP leads of its own, uncounted (a server process is warm: rules
+compiled, statements cached and prepared). In the arrival-rate runs the arrivals are open
+loop and evenly spaced at the total rate across the workers (worker i starts i / rate after
+worker 0), and latency counts from each lead's scheduled arrival, so a worker that falls
+behind shows its queueing delay (no coordinated omission).
+
 Usage: RATES=50,100 uv run python bench/bench_routing_service.py [LEADS_PER_WORKER] [WORKERS]
    [--matching]   (default 300 per worker, 8 workers; --matching turns account matching and
    duplicate detection on, with 1,000 accounts). Runs: 1 worker back to back; the workers back
@@ -22,7 +28,7 @@ import uuid
 from typing import Any
 
 import psycopg
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from bench_routing_common import REPS, document, leads
 from coxswain.accounts.models import Account
@@ -37,6 +43,7 @@ from coxswain.setup.service import seed_reference_data
 
 ADMIN = os.environ.get("COXSWAIN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 SYSTEM = Principal.system("bench")
+WARMUP = 10
 
 
 def admin(sql: str) -> None:
@@ -71,10 +78,12 @@ def setup(url: str, count: int, matching: bool) -> list[uuid.UUID]:
     return ids
 
 
-def worker(url: str, ids: list[uuid.UUID], barrier: Any, out: Any, rate: float = 0.0) -> None:
-    """Route ``ids`` one transaction each. ``rate`` > 0: leads arrive at that rate (per
-    worker, evenly spaced) and latency counts from the arrival, so a worker that falls
-    behind shows its queueing delay (no coordinated omission); 0: back to back."""
+def worker(
+    url: str, ids: list[uuid.UUID], barrier: Any, out: Any, rate: float = 0.0, offset: float = 0.0
+) -> None:
+    """Route ``ids`` one transaction each (the first WARMUP uncounted). ``rate`` > 0: leads
+    arrive at that rate (per worker, evenly spaced, the first ``offset`` seconds after the
+    start) and latency counts from the arrival; 0: back to back."""
     from datetime import UTC, datetime
 
     engine = make_engine(url, pool_size=1)
@@ -83,14 +92,15 @@ def worker(url: str, ids: list[uuid.UUID], barrier: Any, out: Any, rate: float =
     def count(*_: object) -> None:
         statements[0] += 1
 
+    for lead_id in ids[:WARMUP]:
+        with unit_of_work(engine) as session:
+            route_lead(session, SYSTEM, lead_id, as_of=datetime.now(UTC))
     event.listen(engine, "before_cursor_execute", count)
-    with unit_of_work(engine) as session:  # warm the connection and the compiled rules
-        session.execute(text("SELECT 1"))
     barrier.wait()
     latencies = []
     cpu = time.process_time()
-    begin = time.perf_counter()
-    for number, lead_id in enumerate(ids):
+    begin = time.perf_counter() + offset
+    for number, lead_id in enumerate(ids[WARMUP:]):
         arrival = begin + number / rate if rate else time.perf_counter()
         pause = arrival - time.perf_counter()
         if pause > 0:
@@ -105,13 +115,18 @@ def worker(url: str, ids: list[uuid.UUID], barrier: Any, out: Any, rate: float =
 def run(
     url: str, ids: list[uuid.UUID], workers: int, rate: float = 0.0
 ) -> tuple[list[float], float, int, float]:
-    """``rate``: total arrivals per second across the workers (0: as fast as possible)."""
+    """``rate``: total arrivals per second across the workers (0: as fast as possible).
+    ``ids``: WARMUP leads per worker, then the measured ones."""
     barrier = mp.Barrier(workers + 1)
     out: Any = mp.Queue()
-    shares = [ids[i::workers] for i in range(workers)]
+    warm, measured = ids[: WARMUP * workers], ids[WARMUP * workers :]
+    shares = [warm[i::workers] + measured[i::workers] for i in range(workers)]
     procs = [
-        mp.Process(target=worker, args=(url, share, barrier, out, rate / workers))
-        for share in shares
+        mp.Process(
+            target=worker,
+            args=(url, share, barrier, out, rate / workers, i / rate if rate else 0.0),
+        )
+        for i, share in enumerate(shares)
     ]
     for proc in procs:
         proc.start()
@@ -147,12 +162,12 @@ def main() -> None:
     try:
         print(f"load average at start: {os.getloadavg()}; matching={'on' if matching else 'off'}")
         rates = [float(r) for r in os.environ.get("RATES", "50,100").split(",") if r]
-        batches = 2 + len(rates)
-        ids = setup(url, per_worker * workers * (batches - 1) + per_worker, matching)
-        chunks = [ids[:per_worker]] + [
-            ids[per_worker + i * per_worker * workers : per_worker + (i + 1) * per_worker * workers]
-            for i in range(batches - 1)
-        ]
+        sizes = [1, *([workers] * (1 + len(rates)))]
+        ids = setup(url, sum((per_worker + WARMUP) * size for size in sizes), matching)
+        chunks, start = [], 0
+        for size in sizes:
+            chunks.append(ids[start : start + (per_worker + WARMUP) * size])
+            start += (per_worker + WARMUP) * size
         report("1 worker, back to back", *run(url, chunks[0], 1))
         report(f"{workers} workers, back to back", *run(url, chunks[1], workers))
         for rate, chunk in zip(rates, chunks[2:], strict=True):
