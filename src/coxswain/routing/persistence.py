@@ -16,13 +16,14 @@ from coxswain.audit.models import AuditEvent, OwnershipChange
 from coxswain.core.ids import new_id
 from coxswain.db.engine import is_sqlite
 from coxswain.leads.models import Lead
-from coxswain.routing import repository
+from coxswain.routing import pool_rows, repository
 from coxswain.routing.engine.decision import Decision
 from coxswain.routing.engine.state import RoutingState
 from coxswain.routing.enums import DecisionOutcome
 from coxswain.routing.models import RoutingDecision
 from coxswain.routing.persistence_pg import write_decision
-from coxswain.routing.repository import LeadRow, MemberRow
+from coxswain.routing.pool_rows import MemberRow
+from coxswain.routing.repository import LeadRow
 from coxswain.routing.rules_store import LoadedRules
 from coxswain.routing.state_loader import LoadedState
 
@@ -119,7 +120,7 @@ def record_decision(
     if decision.rotation is not None:
         changed = _advance_rotation(decision, loaded_state)
         pool_row = loaded_state.pool_rows[decision.rotation.pool]
-        repository.save_rotation(session, [pool_row], changed, decision.decided_at)
+        pool_rows.save_rotation(session, [pool_row], changed, decision.decided_at)
     return RoutingDecision(**values)
 
 
@@ -248,7 +249,7 @@ def write_rotations(
             member.credit = rotation.credit.get(email, member.credit)
             member.assignments += counts.get((pool, email), 0)
             member.dirty = True
-    repository.save_rotation(
+    pool_rows.save_rotation(
         session, loaded_state.pool_rows.values(), loaded_state.member_rows.values(), at
     )
 

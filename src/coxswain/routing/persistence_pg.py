@@ -22,7 +22,8 @@ from coxswain.audit.models import AuditEvent, OwnershipChange
 from coxswain.core.ids import new_id
 from coxswain.leads.models import Lead
 from coxswain.routing.models import RoutingDecision, RoutingPoolMember, RoutingPoolState
-from coxswain.routing.repository import LeadRow, MemberRow, PoolRow
+from coxswain.routing.pool_rows import MemberRow, PoolRow
+from coxswain.routing.repository import LeadRow
 
 
 def write_decision(

@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 from coxswain.audit.service import record_change
 from coxswain.auth.principal import Permission, Principal
 from coxswain.core.errors import CoxswainError
-from coxswain.routing import repository
+from coxswain.routing import pool_rows, repository
 from coxswain.routing.engine.compiler import check_reps, compile_rules, document_sha256
 from coxswain.routing.engine.model import CompiledRules
 from coxswain.routing.errors import NoActiveRulesError, RulesError
 from coxswain.routing.models import RoutingRuleSet
+from coxswain.routing.rep_queries import known_emails
 from coxswain.routing.schemas import RulesValidation
 
 _compiled: dict[str, CompiledRules] = {}
@@ -94,14 +95,14 @@ def compile_cached(document: Mapping[str, Any], source: str) -> CompiledRules:
 def load_rules(session: Session, document: Mapping[str, Any], source: str) -> LoadedRules:
     """Compile ``document`` and check that every rep it names is a user."""
     compiled = compile_cached(document, source)
-    check_reps(compiled, repository.known_emails(session), source)
+    check_reps(compiled, known_emails(session), source)
     if compiled.sla is not None:
         _check_notify_targets(session, compiled, source)
     return LoadedRules(compiled, source)
 
 
 def _check_notify_targets(session: Session, compiled: CompiledRules, source: str) -> None:
-    known = repository.known_emails(session)
+    known = known_emails(session)
     for email in sorted(compiled.sla.notify_emails()):
         if email not in known:
             raise RulesError(source, "sla", f"notify {email!r}: no user with that e-mail")
@@ -184,7 +185,7 @@ def publish_rule_set(
     )
     session.add(row)
     session.flush()
-    repository.ensure_pools(session, loaded.compiled.pools)
+    pool_rows.ensure_pools(session, loaded.compiled.pools)
     record_change(
         session, actor_id=actor.user_id, actor_label=actor.label, action="publish",
         entity_type="routing_rule_set", entity_id=row.id, before=None,

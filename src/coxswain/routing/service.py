@@ -19,6 +19,7 @@ from coxswain.matching.service import link_duplicate, merge_duplicate
 from coxswain.people.models import User
 from coxswain.routing import repository
 from coxswain.routing.context import MatchedContext, Plan, match_context, routing_plan
+from coxswain.routing.engine.candidates import MEMBER_METHODS
 from coxswain.routing.engine.decision import Decision
 from coxswain.routing.engine.router import LeadContext, decide
 from coxswain.routing.enums import DecisionTrigger
@@ -106,9 +107,10 @@ def route_locked(
     first = plan.pools[:1]
     reps = (plan.reps - set().union(*plan.pool_reps.values())) | exclude
     reps |= plan.pool_reps[first[0]] if first else set()
+    rotating = bool(first) and loaded.compiled.pools[first[0]].method in MEMBER_METHODS
     loaded_state = load_state(
         session, pools=first, reps=reps, as_of=as_of, lock=True,
-        open_leads=plan.open_leads, capped_members=plan.capped_members,
+        open_leads=plan.open_leads, capped_members=plan.capped_members, one_statement=rotating,
     )  # fmt: skip
     decision = _decide_locked(
         session, loaded, loaded_state, plan, fields, lead_ref(lead), context, as_of

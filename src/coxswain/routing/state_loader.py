@@ -9,9 +9,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from coxswain.routing import repository
+from coxswain.routing import pool_rows as pools_repo
+from coxswain.routing import rep_queries
 from coxswain.routing.engine.state import RepLoad, RoutingState, period_keys
-from coxswain.routing.repository import MemberRow, PoolRow
+from coxswain.routing.pool_rows import MemberRow, PoolRow
 
 
 @dataclass(slots=True)
@@ -46,6 +47,7 @@ def load_state(
     with_loads: bool = True,
     open_leads: bool = True,
     capped_members: frozenset[str] = frozenset(),
+    one_statement: bool = False,
 ) -> LoadedState:
     """Profiles of ``reps``, their loads at ``as_of`` and the rotations of ``pools``.
 
@@ -61,22 +63,30 @@ def load_state(
         open_leads: count open leads (only load-balanced pools need them).
         capped_members: reps with a cap override in one of the pools (their assignments
             are counted even when the user has no capacity of their own).
+        one_statement: the one pool to lock rotates its members (every assignment advances
+            its sequence): lock it and read the reps, turns and open leads in one statement
+            (see :func:`coxswain.routing.rep_queries.lock_pool_with_profiles`).
     """
     pool_names = sorted(set(pools))
     to_lock = set(pool_names) if lock is True else set(lock or ())
+    window = window or (as_of, as_of)
+    counted_open = False
     if len(to_lock) == 1 and set(pool_names) == to_lock:
-        loaded = _lock_one_with_profiles(session, pool_names[0], reps, window or (as_of, as_of))
+        loaded, counted_open = _lock_one_with_profiles(
+            session, pool_names[0], reps, window, one_statement=one_statement,
+            open_leads=open_leads and with_loads,
+        )  # fmt: skip
         profiles = loaded.state.reps
     else:
-        profiles = repository.profiles(session, reps, window=window or (as_of, as_of))
+        profiles = rep_queries.profiles(session, reps, window=window)
         user_ids = {email: uuid.UUID(p.user_id) for email, p in profiles.items() if p.user_id}
         loaded = LoadedState(RoutingState(reps=profiles), user_ids, locked=set(to_lock))
-        pool_rows = repository.lock_pools(session, sorted(to_lock))
-        pool_rows.update(repository.pool_states(session, set(pool_names) - to_lock))
+        pool_rows = pools_repo.lock_pools(session, sorted(to_lock))
+        pool_rows.update(pools_repo.pool_states(session, set(pool_names) - to_lock))
         _read_rotations(session, loaded, pool_rows)
     if with_loads:
         count_loads(
-            session, loaded, list(profiles), as_of, open_leads=open_leads,
+            session, loaded, list(profiles), as_of, open_leads=open_leads and not counted_open,
             capped_members=capped_members,
         )  # fmt: skip
     return loaded
@@ -94,7 +104,7 @@ def lock_more(
     rotation and their loads: a decision in that pool must see what the lock holder saw."""
     missing = [rep for rep in reps if rep not in loaded.state.reps]
     if missing:
-        found = repository.profiles(session, missing, window=(as_of, as_of))
+        found = rep_queries.profiles(session, missing, window=(as_of, as_of))
         loaded.state.reps.update(found)
         loaded.user_ids.update({e: uuid.UUID(p.user_id) for e, p in found.items() if p.user_id})
     _lock_one(session, loaded, pool)
@@ -105,34 +115,53 @@ def lock_more(
 
 
 def _lock_one_with_profiles(
-    session: Session, pool: str, reps: Iterable[str], window: tuple[datetime, datetime]
-) -> LoadedState:
-    """Lock ``pool``, then read the reps' profiles with their turns in it: two statements."""
-    state_row = repository.lock_pools(session, [pool])[pool]
-    profiles, members = repository.profiles_and_turns(session, reps, window=window, pool=pool)
+    session: Session,
+    pool: str,
+    reps: Iterable[str],
+    window: tuple[datetime, datetime],
+    *,
+    one_statement: bool,
+    open_leads: bool,
+) -> tuple[LoadedState, bool]:
+    """Lock ``pool``, then read the reps' profiles with their turns in it: one statement when
+    ``one_statement`` and the read proves current, else two. Also returns whether the reps'
+    open leads were counted (loaded into the state) on the way."""
+    roster = None
+    if one_statement:
+        roster = rep_queries.lock_pool_with_profiles(
+            session, reps, window=window, pool=pool, open_leads=open_leads
+        )
+    if roster is not None:
+        state_row, profiles, members = roster.pool, roster.profiles, roster.members
+    else:
+        state_row = pools_repo.lock_pools(session, [pool])[pool]
+        profiles, members = rep_queries.profiles_and_turns(session, reps, window=window, pool=pool)
     user_ids = {email: uuid.UUID(p.user_id) for email, p in profiles.items() if p.user_id}
     loaded = LoadedState(RoutingState(reps=profiles), user_ids, locked={pool})
     loaded.pool_rows[pool] = state_row
     loaded.member_rows.update(members)
-    loaded.state.rotations.update(repository.rotations({pool: state_row}, members, loaded.email_of))
-    return loaded
+    loaded.state.rotations.update(pools_repo.rotations({pool: state_row}, members, loaded.email_of))
+    counts = roster.open_leads if roster is not None else None
+    for email, count in (counts or {}).items():
+        loaded.state.load(email).open_leads = count
+    return loaded, counts is not None
 
 
 def _lock_one(session: Session, loaded: LoadedState, pool: str) -> None:
-    state_row, members = repository.lock_pool(session, pool)
+    state_row, members = pools_repo.lock_pool(session, pool)
     loaded.locked.add(pool)
     loaded.pool_rows[pool] = state_row
     loaded.member_rows.update(members)
-    loaded.state.rotations.update(repository.rotations({pool: state_row}, members, loaded.email_of))
+    loaded.state.rotations.update(pools_repo.rotations({pool: state_row}, members, loaded.email_of))
 
 
 def _read_rotations(
     session: Session, loaded: LoadedState, pool_rows: Mapping[str, PoolRow]
 ) -> None:
     loaded.pool_rows.update(pool_rows)
-    members = repository.pool_members(session, pool_rows) if pool_rows else {}
+    members = pools_repo.pool_members(session, pool_rows) if pool_rows else {}
     loaded.member_rows.update(members)
-    rotations = repository.rotations(pool_rows, members, loaded.email_of)
+    rotations = pools_repo.rotations(pool_rows, members, loaded.email_of)
     loaded.state.rotations.update(rotations)
 
 
@@ -154,7 +183,7 @@ def count_loads(
     ids = {rep: loaded.user_ids[rep] for rep in reps if rep in loaded.user_ids}
     email_of = {user_id: email for email, user_id in ids.items()}
     if open_leads:
-        for user_id, count in repository.open_lead_counts(session, list(ids.values())).items():
+        for user_id, count in rep_queries.open_lead_counts(session, list(ids.values())).items():
             state.load(email_of[user_id]).open_leads = count
     capped = [
         user_id
@@ -172,7 +201,7 @@ def count_assignments(
     """Routing assignments of ``user_ids`` in their current local day and ISO week."""
     state = loaded.state
     email_of = loaded.email_of
-    for user_id, decided_at in repository.recent_assignments(session, user_ids, as_of):
+    for user_id, decided_at in rep_queries.recent_assignments(session, user_ids, as_of):
         email = email_of[user_id]
         day, week = period_keys(state.reps[email], decided_at)
         now_day, now_week = period_keys(state.reps[email], as_of)
