@@ -4,9 +4,17 @@ Usage: ``uv run python bench/bench_web.py [--db coxswain_bench_web] [--seconds 2
 
 Starts ``coxswain serve --workers 2`` on a free loopback port, logs in as an admin, a manager and
 a rep (bearer tokens for the API, a cookie session for the dashboard), warms each URL once, then
-drives each URL with ``wrk`` (Debian package) at ``--clients`` concurrent connections for
-``--seconds`` and prints p50/p95/p99 latency and throughput. Traffic goes to 127.0.0.1 only,
-and each run stops by itself.
+drives each URL with ``wrk`` at ``--clients`` concurrent connections for ``--seconds`` and
+prints p50/p95/p99 latency, throughput, and the CPU the server workers (``srv_cpu_ms``) and
+PostgreSQL (``pg_cpu_ms``, every ``postgres`` process of the machine) spent per request: on a
+shared two-core machine the CPU per request is the figure that does not depend on the load.
+Traffic goes to 127.0.0.1 only, and each run stops by itself.
+
+Needs ``wrk``, the Debian package (``apt-get install -y wrk``); ``--only dashboard`` runs the
+URLs whose label contains that text. Run it under ``flock /tmp/coxswain-bench.lock`` on a
+shared machine, so that benchmarks never overlap. To measure an older version of the code,
+export its ``src/`` (``git archive <commit> src | tar -x -C /tmp/old``) and run with
+``PYTHONPATH=/tmp/old/src`` (the server processes inherit it).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 
 PASSWORD = "bench-password-1"
 LUA = """
@@ -89,6 +98,37 @@ def cookie(base: str, email: str) -> str:
         return f"cx_session={client.cookies['cx_session']}"
 
 
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User + system CPU seconds of ``processes`` (those that have exited count 0)."""
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds per ``postgres`` process now (backends come and go with the pools)."""
+    found: dict[int, float] = {}
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] == "postgres":
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            found[process.pid] = times.user + times.system
+    return found
+
+
+def postgres_cpu_since(before: dict[int, float]) -> float:
+    """CPU seconds spent by ``postgres`` processes since ``before`` (a backend that exited in
+    between is not counted: the figure is a lower bound)."""
+    return sum(max(0.0, now - before.get(pid, 0.0)) for pid, now in postgres_cpu().items())
+
+
 def run_wrk(url: str, header: str, seconds: int, clients: int, script: Path) -> str:
     threads = "2"
     result = subprocess.run(
@@ -122,9 +162,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", default="", help="run the URLs whose label contains this")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        raise SystemExit("wrk is missing: apt-get install wrk")
+        raise SystemExit("wrk is missing: apt-get install -y wrk (the Debian package)")
     url = f"postgresql://postgres@127.0.0.1:5432/{args.db}"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -183,13 +224,20 @@ def main() -> None:
                 f"{args.clients} concurrent clients, {args.seconds} s per URL, "
                 f"{args.workers} server workers"
             )
+            workers = psutil.Process(server.pid).children(recursive=True)
             for label, path, header in targets:
+                if args.only not in label:
+                    continue
                 name, value = header.split(": ", 1)
                 warm = httpx.get(base + path, headers={name: value}, timeout=300)
                 assert warm.status_code == 200, (path, warm.status_code)
+                server_before, pg_before = cpu_seconds(workers), postgres_cpu()
+                result = run_wrk(base + path, header, args.seconds, args.clients, script)
+                requests = int(re.search(r"requests=(\d+)", result).group(1))  # type: ignore[union-attr]
+                server_ms = (cpu_seconds(workers) - server_before) * 1000 / max(requests, 1)
+                pg_ms = postgres_cpu_since(pg_before) * 1000 / max(requests, 1)
                 print(
-                    f"{label:62} "
-                    f"{run_wrk(base + path, header, args.seconds, args.clients, script)}",
+                    f"{label:62} {result} srv_cpu_ms={server_ms:.2f} pg_cpu_ms={pg_ms:.2f}",
                     flush=True,
                 )
             print(f"load average after: {os.getloadavg()}")

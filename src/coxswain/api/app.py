@@ -8,8 +8,9 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine, text
 
 from coxswain import __version__
-from coxswain.analytics.live import LiveAnalytics
+from coxswain.api.data_version import DataVersion
 from coxswain.api.errors import install_error_handlers
+from coxswain.api.report_cache import VersionedAnalytics
 from coxswain.api.v1 import (
     accounts,
     activities,
@@ -72,8 +73,11 @@ def create_api(
     )
     app.state.engine = engine
     app.state.clock = clock or SystemClock()
-    app.state.analytics = LiveAnalytics(
-        engine.url.render_as_string(hide_password=False), clock=app.state.clock
+    app.state.data_version = DataVersion(engine)
+    app.state.analytics = VersionedAnalytics(
+        engine.url.render_as_string(hide_password=False),
+        version=app.state.data_version,
+        clock=app.state.clock,
     )
     app.state.forecasts = LiveForecasts(engine, clock=app.state.clock)
     app.state.import_jobs = ImportJobs(upload_dir or get_settings().data_dir / "uploads")

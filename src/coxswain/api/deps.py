@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from coxswain.analytics.live import LiveAnalytics
+from coxswain.api.data_version import DataVersion
 from coxswain.auth.errors import AuthenticationError
 from coxswain.auth.principal import Principal
 from coxswain.auth.tokens import principal_from_token
@@ -39,9 +40,14 @@ def get_session(
     request: Request, engine: Annotated[Engine, Depends(get_engine)]
 ) -> Iterator[Session]:
     """One unit of work per request; a request that may change data declares it (on SQLite
-    it then takes the write lock up front rather than failing on a stale snapshot)."""
-    with unit_of_work(engine, write=request.method not in READ_METHODS) as session:
+    it then takes the write lock up front rather than failing on a stale snapshot), and once
+    it has committed, the cached reports of this process are due for a refresh."""
+    write = request.method not in READ_METHODS
+    with unit_of_work(engine, write=write) as session:
         yield session
+    if write:
+        data_version: DataVersion = request.app.state.data_version
+        data_version.bump()
 
 
 def get_analytics(request: Request) -> LiveAnalytics:

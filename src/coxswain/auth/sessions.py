@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from coxswain.auth.credential_cache import CREDENTIALS, engine_key, mark_auth_changed
 from coxswain.auth.errors import AuthenticationError, CsrfError
 from coxswain.auth.models import WebSession
 from coxswain.auth.principal import Principal
@@ -67,32 +68,72 @@ def start_session(
     return StartedSession(session=row, cookie_value=cookie_value)
 
 
+@dataclass(slots=True)
+class _KnownSession:
+    """What the database said about a session and its user (cached a few seconds)."""
+
+    expires_at: datetime
+    last_seen_at: datetime
+    active: ActiveSession
+
+
+def _load_session(session: Session, token_hash: str, now: datetime) -> _KnownSession:
+    row = session.execute(
+        select(
+            WebSession.id,
+            WebSession.csrf_token,
+            WebSession.expires_at,
+            WebSession.last_seen_at,
+            WebSession.revoked_at,
+            User.id,
+            User.email,
+            User.role,
+            User.full_name,
+            User.is_active,
+            User.deleted_at,
+        )
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.token_hash == token_hash)
+    ).one_or_none()
+    if row is None:
+        raise AuthenticationError("not logged in")
+    session_id, csrf_token, expires_at, last_seen_at, revoked_at = row[:5]
+    user_id, email, role, full_name, is_active, deleted_at = row[5:]
+    if revoked_at is not None or expires_at <= now:
+        raise AuthenticationError("your session ended: log in again")
+    if not is_active or deleted_at is not None:
+        raise AuthenticationError(f"user {email} is deactivated")
+    principal = Principal(user_id=user_id, email=email, role=role, full_name=full_name)
+    active = ActiveSession(principal=principal, csrf_token=csrf_token, session_id=session_id)
+    return _KnownSession(expires_at, last_seen_at, active)
+
+
 def resolve_session(session: Session, cookie_value: str, *, now: datetime) -> ActiveSession:
     """The logged-in user behind a session cookie.
+
+    The database answer is kept a few seconds (:mod:`coxswain.auth.credential_cache`); the
+    absolute and idle timeouts are checked against ``now`` every time.
 
     Raises:
         AuthenticationError: unknown, ended, idle-expired session or a deactivated user.
     """
-    row = session.execute(
-        select(WebSession, User)
-        .join(User, User.id == WebSession.user_id)
-        .where(WebSession.token_hash == digest(cookie_value))
-    ).one_or_none()
-    if row is None:
-        raise AuthenticationError("not logged in")
-    web, user = row
-    if web.revoked_at is not None or web.expires_at <= now:
+    token_hash = digest(cookie_value)
+    key = (engine_key(session), "session", token_hash)
+    known: _KnownSession | None = CREDENTIALS.get(key)
+    if known is None:
+        known = _load_session(session, token_hash, now)
+        CREDENTIALS.put(key, known)
+    if known.expires_at <= now:
         raise AuthenticationError("your session ended: log in again")
-    if now - web.last_seen_at > IDLE_TIMEOUT:
+    if now - known.last_seen_at > IDLE_TIMEOUT:
         raise AuthenticationError("your session timed out: log in again")
-    if not user.is_active or user.deleted_at is not None:
-        raise AuthenticationError(f"user {user.email} is deactivated")
-    if now - web.last_seen_at > TOUCH_EVERY:
-        stamp(session, update(WebSession).where(WebSession.id == web.id).values(last_seen_at=now))
-    principal = Principal(
-        user_id=user.id, email=user.email, role=user.role, full_name=user.full_name
-    )
-    return ActiveSession(principal=principal, csrf_token=web.csrf_token, session_id=web.id)
+    if now - known.last_seen_at > TOUCH_EVERY:
+        known.last_seen_at = now
+        session_id = known.active.session_id
+        stamp(
+            session, update(WebSession).where(WebSession.id == session_id).values(last_seen_at=now)
+        )
+    return known.active
 
 
 def check_csrf(active: ActiveSession, presented: str | None) -> None:
@@ -102,6 +143,7 @@ def check_csrf(active: ActiveSession, presented: str | None) -> None:
 
 
 def end_session(session: Session, cookie_value: str, *, now: datetime) -> None:
+    mark_auth_changed(session)
     session.execute(
         update(WebSession)
         .where(WebSession.token_hash == digest(cookie_value), WebSession.revoked_at.is_(None))
@@ -111,6 +153,7 @@ def end_session(session: Session, cookie_value: str, *, now: datetime) -> None:
 
 def end_all_sessions(session: Session, *, user_id: object, now: datetime) -> int:
     """Log a user out everywhere (password change, deactivation); returns sessions ended."""
+    mark_auth_changed(session)
     result = session.execute(
         update(WebSession)
         .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))

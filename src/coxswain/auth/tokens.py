@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from coxswain.auth.credential_cache import CREDENTIALS, engine_key, mark_auth_changed
 from coxswain.auth.errors import AuthenticationError
 from coxswain.auth.models import ApiToken
 from coxswain.auth.principal import ROLE_PERMISSIONS, SCOPE_FOR, Permission, Principal, Scope
@@ -96,35 +97,78 @@ def issue_token(
     return IssuedToken(token=token, secret=secret)
 
 
+@dataclass(slots=True)
+class _KnownToken:
+    """What the database said about a token and its user (cached a few seconds)."""
+
+    token_id: uuid.UUID
+    prefix: str
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    principal: Principal
+
+
+def _load_token(session: Session, token_hash: str) -> _KnownToken:
+    row = session.execute(
+        select(
+            ApiToken.id,
+            ApiToken.prefix,
+            ApiToken.scopes,
+            ApiToken.expires_at,
+            ApiToken.last_used_at,
+            ApiToken.revoked_at,
+            User.id,
+            User.email,
+            User.role,
+            User.full_name,
+            User.is_active,
+            User.deleted_at,
+        )
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash)
+    ).one_or_none()
+    if row is None:
+        raise AuthenticationError("invalid API token")
+    token_id, prefix, scopes, expires_at, last_used_at, revoked_at = row[:6]
+    user_id, email, role, full_name, is_active, deleted_at = row[6:]
+    if revoked_at is not None:
+        raise AuthenticationError(f"API token {prefix}… was revoked")
+    if not is_active or deleted_at is not None:
+        raise AuthenticationError(f"user {email} is deactivated")
+    principal = Principal(
+        user_id=user_id,
+        email=email,
+        role=role,
+        scopes=frozenset(Scope(s) for s in scopes),
+        full_name=full_name,
+    )
+    return _KnownToken(token_id, prefix, expires_at, last_used_at, principal)
+
+
 def principal_from_token(session: Session, secret: str, *, now: datetime) -> Principal:
     """The principal a bearer token stands for.
+
+    The database answer is kept a few seconds (:mod:`coxswain.auth.credential_cache`);
+    expiry is checked against ``now`` every time, and ``last_used_at`` is stamped at most
+    every ``TOUCH_EVERY``.
 
     Raises:
         AuthenticationError: unknown, revoked or expired token, or an inactive user.
     """
-    row = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == digest(secret))
-    ).one_or_none()
-    if row is None:
-        raise AuthenticationError("invalid API token")
-    token, user = row
-    if token.revoked_at is not None:
-        raise AuthenticationError(f"API token {token.prefix}… was revoked")
-    if token.expires_at is not None and token.expires_at <= now:
-        raise AuthenticationError(f"API token {token.prefix}… expired")
-    if not user.is_active or user.deleted_at is not None:
-        raise AuthenticationError(f"user {user.email} is deactivated")
-    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
-        stamp(session, update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    return Principal(
-        user_id=user.id,
-        email=user.email,
-        role=user.role,
-        scopes=frozenset(Scope(s) for s in token.scopes),
-        full_name=user.full_name,
-    )
+    token_hash = digest(secret)
+    key = (engine_key(session), "token", token_hash)
+    known: _KnownToken | None = CREDENTIALS.get(key)
+    if known is None:
+        known = _load_token(session, token_hash)
+        CREDENTIALS.put(key, known)
+    if known.expires_at is not None and known.expires_at <= now:
+        raise AuthenticationError(f"API token {known.prefix}… expired")
+    if known.last_used_at is None or now - known.last_used_at > TOUCH_EVERY:
+        known.last_used_at = now
+        stamp(
+            session, update(ApiToken).where(ApiToken.id == known.token_id).values(last_used_at=now)
+        )
+    return known.principal
 
 
 def list_tokens(session: Session, *, user_id: uuid.UUID | None = None) -> list[ApiToken]:
@@ -146,4 +190,5 @@ def revoke_token(
     if token.revoked_at is None:
         token.revoked_at = now
         session.flush()
+        mark_auth_changed(session)
     return token

@@ -20,6 +20,12 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, false, or_, select, true, union
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from coxswain.auth.credential_cache import (
+    VISIBILITY,
+    auth_changed_in,
+    engine_key,
+    mark_auth_changed,
+)
 from coxswain.auth.principal import Principal
 from coxswain.core.enums import Role
 from coxswain.people.models import Team, User
@@ -84,16 +90,26 @@ def visibility_for(session: Session, principal: Principal) -> Visibility:
     cache: dict[tuple[uuid.UUID, str], Visibility] = session.info.setdefault(_CACHE_KEY, {})
     key = (principal.user_id, principal.role)
     if key not in cache:
-        owners = {principal.user_id}
-        if principal.role == Role.MANAGER.value:
-            owners |= subordinate_user_ids(session, principal.user_id)
-        cache[key] = Visibility(everything=False, owner_ids=frozenset(owners))
+        # Across requests too (a few seconds), unless this unit of work changed users or teams.
+        shared_key = (engine_key(session), *key)
+        changed = auth_changed_in(session)
+        found: Visibility | None = None if changed else VISIBILITY.get(shared_key)
+        if found is None:
+            owners = {principal.user_id}
+            if principal.role == Role.MANAGER.value:
+                owners |= subordinate_user_ids(session, principal.user_id)
+            found = Visibility(everything=False, owner_ids=frozenset(owners))
+            if not changed:
+                VISIBILITY.put(shared_key, found)
+        cache[key] = found
     return cache[key]
 
 
 def forget_visibility(session: Session) -> None:
-    """Drop cached visibility (after a team or reporting-line change in the same session)."""
+    """Drop cached visibility (after a team or reporting-line change in the same session);
+    the process-wide cache is emptied when the session commits."""
     session.info.pop(_CACHE_KEY, None)
+    mark_auth_changed(session)
 
 
 def visible_owner_ids(session: Session, principal: Principal) -> frozenset[uuid.UUID] | None:

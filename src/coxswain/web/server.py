@@ -23,6 +23,7 @@ from coxswain.core.errors import CoxswainError
 from coxswain.db.engine import make_engine
 from coxswain.web import filters
 from coxswain.web.deps import TEMPLATES, LoginRequired, login_url, render
+from coxswain.web.headers import SecurityHeaders
 from coxswain.web.pages import (
     admin,
     analytics,
@@ -37,15 +38,6 @@ from coxswain.web.pages import (
 
 STATIC_DIR = Path(__file__).parent / "static"
 PAGE_ROUTERS = (auth, dashboard, analytics, forecast, pipeline, leads, routing, imports, admin)
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; frame-ancestors 'none'"
-    ),
-}
 
 
 def _is_api(request: Request) -> bool:
@@ -115,15 +107,7 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _not_found_page)
     app.add_exception_handler(RequestValidationError, _invalid_form)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: object) -> Response:
-        response: Response = await call_next(request)  # type: ignore[operator]
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "public, max-age=86400"
-        return response
-
+    app.add_middleware(SecurityHeaders)
     return app
 
 
