@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from coxswain.audit.models import AuditEvent, OwnershipChange
 from coxswain.core.ids import new_id
 from coxswain.leads.models import Lead
+from coxswain.routing import pg_direct
 from coxswain.routing.models import RoutingDecision, RoutingPoolMember, RoutingPoolState
 from coxswain.routing.pool_rows import MemberRow, PoolRow
 from coxswain.routing.repository import LeadRow
@@ -48,7 +49,6 @@ def write_decision(
     """
     retire = retire and lead is not None
     owner = owner_rows is not None and lead is not None
-    statement = _statement(retire, owner, pool is not None, bool(members))
     params = _row_params(RoutingDecision, "d_", values)
     if retire and lead is not None:
         params["r_lead"] = lead.id
@@ -59,12 +59,17 @@ def write_decision(
     if pool is not None:
         params.update(p_id=pool.id, p_sequence=pool.sequence, p_at=values["decided_at"])
     params.update(_member_params(members))
-    session.connection().execute(statement, params)
+    pg_direct.execute(session, _direct(retire, owner, pool is not None, bool(members)), params)
 
 
 def _row_params(model: Any, prefix: str, row: dict[str, Any]) -> dict[str, Any]:
     """Parameters for every column of ``model`` (absent ones NULL: the shape never varies)."""
-    return {f"{prefix}{column.name}": row.get(column.name) for column in model.__table__.columns}
+    return {f"{prefix}{name}": row.get(name) for name in _column_names(model)}
+
+
+@lru_cache(maxsize=8)
+def _column_names(model: Any) -> tuple[str, ...]:
+    return tuple(column.name for column in model.__table__.columns)
 
 
 def _binds(model: Any, prefix: str) -> dict[str, Any]:
@@ -76,6 +81,11 @@ def _binds(model: Any, prefix: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=16)
+def _direct(retire: bool, owner: bool, pool: bool, members: bool) -> pg_direct.DirectStatement:
+    """:func:`_statement` compiled once for the driver (see :mod:`pg_direct`)."""
+    return pg_direct.prepare(_statement(retire, owner, pool, members))
+
+
 def _statement(retire: bool, owner: bool, pool: bool, members: bool) -> Any:
     """The write statement for one combination of parts, built once (cached compiled SQL)."""
     parts: list[Any] = []

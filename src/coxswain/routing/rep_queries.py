@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, String, bindparam, func, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Boolean, ColumnElement, Select, String, bindparam, func, select
+from sqlalchemy.orm import Session
 
 from coxswain.db.types import UTCDateTime
 from coxswain.leads.models import Lead
 from coxswain.people.models import Team, User, UserAbsence
 from coxswain.routing.engine.state import Absence, RepProfile
-from coxswain.routing.models import RoutingDecision, RoutingPoolMember, RoutingPoolState
-from coxswain.routing.pool_rows import MemberRow, PoolRow
+from coxswain.routing.models import RoutingDecision, RoutingPoolMember
+from coxswain.routing.pool_rows import MemberRow
 from coxswain.sla.engine.calendar import parse_spans
 
 OPEN_STATUSES = ("new", "mql", "accepted")
@@ -40,7 +40,7 @@ def profiles(
         return {}
     start, end = window if window is not None else (_EPOCH, _EPOCH)
     params = {"emails": wanted, "window_start": start, "window_end": end, "all": window is None}
-    return _profiles_from(session.connection().execute(_PROFILES, params).all())
+    return profiles_from(session.connection().execute(_PROFILES, params).all())
 
 
 def profiles_and_turns(
@@ -62,69 +62,10 @@ def profiles_and_turns(
         for row in rows
         if row.member_id is not None
     }
-    return _profiles_from(rows), members
+    return profiles_from(rows), members
 
 
-@dataclass(frozen=True, slots=True)
-class LockedRoster:
-    """A pool locked and read in one statement: its state row, the reps' profiles, their
-    turns in it and, when asked for, their open leads (by e-mail; reps with none absent)."""
-
-    pool: PoolRow
-    profiles: dict[str, RepProfile]
-    members: dict[tuple[str, uuid.UUID], MemberRow]
-    open_leads: dict[str, int] | None
-
-
-def lock_pool_with_profiles(
-    session: Session,
-    emails: Iterable[str],
-    *,
-    window: tuple[datetime, datetime],
-    pool: str,
-    open_leads: bool,
-) -> LockedRoster | None:
-    """Lock ``pool``'s state row and read the reps, their turns and loads: one statement.
-
-    In PostgreSQL (read committed) a ``SELECT ... FOR UPDATE`` that waited for the lock returns
-    the locked row as the lock holder committed it, but the rest of the statement reads the
-    snapshot taken before the wait: member rows and owners the previous holder wrote would be
-    missed. Every routing decision in a member pool advances the pool's ``sequence``, so the
-    statement also reads the pool's sequence from its snapshot: when the two differ, someone
-    committed in the pool since the snapshot and this returns ``None`` (the caller, still
-    holding the lock, reads again in a second statement). When they agree, nothing routed in
-    the pool after the snapshot and the read is current. Only for pools whose every
-    assignment advances the sequence (round robin, weighted, load balanced).
-
-    Returns ``None`` as well when the pool has no state row yet or no rep was found.
-    """
-    wanted = sorted({e.casefold() for e in emails})
-    if not wanted:
-        return None
-    params = {
-        "emails": wanted, "window_start": window[0], "window_end": window[1], "all": False,
-        "pool": pool,
-    }  # fmt: skip
-    statement = _LOCK_WITH_OPEN_LEADS if open_leads else _LOCK_WITH_PROFILES
-    rows = session.connection().execute(statement, params).all()
-    if not rows or rows[0].locked_sequence != rows[0].seen_sequence:
-        return None
-    first = rows[0]
-    members = {
-        (pool, row.id): MemberRow(
-            row.member_id, pool, row.id, row.last_sequence, row.credit, row.assignments
-        )
-        for row in rows
-        if row.member_id is not None
-    }
-    counts = None
-    if open_leads:
-        counts = {row.email.casefold(): int(row.open_leads) for row in rows if row.open_leads}
-    state_row = PoolRow(first.pool_id, pool, first.locked_sequence, first.locked_sequence)
-    return LockedRoster(state_row, _profiles_from(rows), members, counts)
-
-
-def _profiles_from(rows: Any) -> dict[str, RepProfile]:
+def profiles_from(rows: Any) -> dict[str, RepProfile]:
     found: dict[str, RepProfile] = {}
     absences: dict[str, list[Absence]] = {}
     for row in rows:
@@ -150,26 +91,41 @@ _ABSENCE_ON = (UserAbsence.user_id == User.id) & (
         & (UserAbsence.starts_at <= bindparam("window_end", type_=UTCDateTime))
     )
 )
-_PROFILES = (
-    select(
-        *PROFILE_COLUMNS, Team.name, UserAbsence.starts_at, UserAbsence.ends_at, UserAbsence.reason
+
+
+def profiles_statement(emails_match: ColumnElement[bool]) -> Select[Any]:
+    """Users with their team's name and absences (outer joins), ``emails_match`` picking the
+    users by ``lower(email)``; bind parameters ``all``, ``window_start``, ``window_end``."""
+    return (
+        select(
+            *PROFILE_COLUMNS, Team.name, UserAbsence.starts_at, UserAbsence.ends_at,
+            UserAbsence.reason,
+        )
+        .outerjoin(Team, Team.id == User.team_id)
+        .outerjoin(UserAbsence, _ABSENCE_ON)
+        .where(emails_match)
+        .where(User.deleted_at.is_(None))
+        .order_by(User.id, UserAbsence.starts_at)
+    )  # fmt: skip
+
+
+def with_turns(statement: Select[Any]) -> Select[Any]:
+    """``statement`` plus each user's member row in pool ``pool`` (bind parameter)."""
+    return statement.add_columns(
+        RoutingPoolMember.id.label("member_id"),
+        RoutingPoolMember.last_sequence,
+        RoutingPoolMember.credit,
+        RoutingPoolMember.assignments,
+    ).outerjoin(
+        RoutingPoolMember,
+        (RoutingPoolMember.user_id == User.id)
+        & (RoutingPoolMember.pool_name == bindparam("pool", type_=String)),
     )
-    .outerjoin(Team, Team.id == User.team_id)
-    .outerjoin(UserAbsence, _ABSENCE_ON)
-    .where(func.lower(User.email).in_(bindparam("emails", expanding=True)))
-    .where(User.deleted_at.is_(None))
-    .order_by(User.id, UserAbsence.starts_at)
-)
-_PROFILES_AND_TURNS = _PROFILES.add_columns(
-    RoutingPoolMember.id.label("member_id"),
-    RoutingPoolMember.last_sequence,
-    RoutingPoolMember.credit,
-    RoutingPoolMember.assignments,
-).outerjoin(
-    RoutingPoolMember,
-    (RoutingPoolMember.user_id == User.id)
-    & (RoutingPoolMember.pool_name == bindparam("pool", type_=String)),
-)
+
+
+LOWER_EMAIL = func.lower(User.email)
+_PROFILES = profiles_statement(LOWER_EMAIL.in_(bindparam("emails", expanding=True)))
+_PROFILES_AND_TURNS = with_turns(_PROFILES)
 
 
 def _profile(row: Any) -> RepProfile:
@@ -241,29 +197,3 @@ _RECENT = select(RoutingDecision.owner_id, RoutingDecision.decided_at).where(
     RoutingDecision.decided_at > bindparam("since", type_=UTCDateTime),
     RoutingDecision.decided_at <= bindparam("until", type_=UTCDateTime),
 )
-
-
-_LOCKED_POOL = (
-    select(RoutingPoolState.id, RoutingPoolState.sequence)
-    .where(RoutingPoolState.pool_name == bindparam("pool", type_=String))
-    .with_for_update()
-    .cte("locked_pool")
-)
-_SEEN_POOL = aliased(RoutingPoolState, name="seen_pool")
-_SEEN_SEQUENCE = (
-    select(_SEEN_POOL.sequence)
-    .where(_SEEN_POOL.pool_name == bindparam("pool", type_=String))
-    .scalar_subquery()
-)
-_LOCK_WITH_PROFILES = _PROFILES_AND_TURNS.add_columns(
-    _LOCKED_POOL.c.id.label("pool_id"),
-    _LOCKED_POOL.c.sequence.label("locked_sequence"),
-    _SEEN_SEQUENCE.label("seen_sequence"),
-).join(_LOCKED_POOL, true())
-_OPEN_LEADS = (
-    select(func.count())
-    .where(Lead.owner_id == User.id, Lead.status.in_(OPEN_STATUSES), Lead.deleted_at.is_(None))
-    .correlate(User)
-    .scalar_subquery()
-)
-_LOCK_WITH_OPEN_LEADS = _LOCK_WITH_PROFILES.add_columns(_OPEN_LEADS.label("open_leads"))

@@ -18,7 +18,9 @@ from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from coxswain.db.engine import is_sqlite
+from coxswain.db.types import UTCDateTime
 from coxswain.leads.models import Lead
+from coxswain.routing import pg_direct
 from coxswain.routing.engine.fields import LEAD_FIELDS
 from coxswain.routing.models import RoutingDecision, RoutingRuleSet
 
@@ -46,15 +48,24 @@ class LeadRow:
 def lock_lead(session: Session, lead_id: uuid.UUID) -> LeadRow | None:
     """The lead, locked for this transaction (``None`` when missing or deleted).
 
-    Read as columns rather than an ORM object (a routed lead's hottest statement). Its
+    Read as columns rather than an ORM object (a routed lead's hottest statement), with the
+    active rule set's head; on PostgreSQL straight on the driver (:mod:`pg_direct`). Its
     current decision is retired later with an ``UPDATE``, never read here: a row joined to a
     ``FOR UPDATE`` that had to wait would come from the snapshot taken before the wait.
     """
-    take_write_lock(session)
-    row = session.connection().execute(_LOCK_LEAD, {"lead_id": lead_id}).one_or_none()
-    if row is None:
-        return None
-    values = row._asdict()
+    if is_sqlite(session):
+        take_write_lock(session)
+        row = session.connection().execute(_LOCK_LEAD, {"lead_id": lead_id}).one_or_none()
+        if row is None:
+            return None
+        values = row._asdict()
+    else:
+        rows = pg_direct.fetch_all(session, _LOCK_LEAD_PG, {"lead_id": lead_id})
+        if not rows:
+            return None
+        values = rows[0]._asdict()
+        for name in _TIMESTAMPS:
+            values[name] = pg_direct.as_utc(values[name])
     head = (values.pop("rules_id"), values.pop("rules_version"), values.pop("rules_sha256"))
     return LeadRow(
         id=values.pop("id"), external_id=values["external_id"], owner_id=values.pop("owner_id"),
@@ -76,6 +87,10 @@ _LOCK_LEAD = (
     )
     .where(Lead.id == bindparam("lead_id"), Lead.deleted_at.is_(None))
     .with_for_update()
+)
+_LOCK_LEAD_PG = pg_direct.prepare(_LOCK_LEAD)
+_TIMESTAMPS = tuple(
+    name for name in LEAD_FIELDS if isinstance(getattr(Lead, name).type, UTCDateTime)
 )
 
 

@@ -9,8 +9,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from coxswain.routing import pool_lock, rep_queries
 from coxswain.routing import pool_rows as pools_repo
-from coxswain.routing import rep_queries
 from coxswain.routing.engine.state import RepLoad, RoutingState, period_keys
 from coxswain.routing.pool_rows import MemberRow, PoolRow
 
@@ -65,7 +65,7 @@ def load_state(
             are counted even when the user has no capacity of their own).
         one_statement: the one pool to lock rotates its members (every assignment advances
             its sequence): lock it and read the reps, turns and open leads in one statement
-            (see :func:`coxswain.routing.rep_queries.lock_pool_with_profiles`).
+            (see :mod:`coxswain.routing.pool_lock`).
     """
     pool_names = sorted(set(pools))
     to_lock = set(pool_names) if lock is True else set(lock or ())
@@ -128,7 +128,7 @@ def _lock_one_with_profiles(
     open leads were counted (loaded into the state) on the way."""
     roster = None
     if one_statement:
-        roster = rep_queries.lock_pool_with_profiles(
+        roster = pool_lock.lock_pool_with_profiles(
             session, reps, window=window, pool=pool, open_leads=open_leads
         )
     if roster is not None:
