@@ -29,6 +29,7 @@ from coxswain.imports.engine.mapping import Mapping, bind, load_mapping_file, wi
 from coxswain.imports.engine.readers import TableReader, open_table
 from coxswain.imports.engine.rows import RowParser, RowRejected
 from coxswain.imports.engine.schema import BUNDLE_ORDER, EntitySpec, entity_spec
+from coxswain.imports.fast.arrow_registry import arrow_blocks, write_blocks
 from coxswain.imports.fast.indexes import indexes_built_after
 from coxswain.imports.fast.registry import fast_builder
 from coxswain.imports.fast.runner import write_fast
@@ -122,6 +123,7 @@ def import_file(
     batch_size: int = BATCH_SIZE,
     sheet: str | None = None,
     allow_fast: bool = True,
+    allow_arrow: bool = True,
 ) -> ImportReport:
     """Import ``path`` into ``entity``; rejected rows go to ``rejects_path``.
 
@@ -129,7 +131,8 @@ def import_file(
         ImportFileError: the file cannot be read or lacks a required column (nothing written).
         MappingError: the profile or mapping file is wrong (nothing written).
 
-    ``allow_fast=False`` forces the row-at-a-time path (tests compare the two paths).
+    ``allow_fast=False`` forces the row-at-a-time path, ``allow_arrow=False`` the Python column
+    path instead of the Arrow one (tests compare the paths).
     """
     spec = entity_spec(entity)
     started = time.perf_counter()
@@ -177,16 +180,20 @@ def import_file(
         _plan_for_key_lookups(session, on=True)
         try:
             if fast is not None:
+                arrow = arrow_blocks(spec.name, writer, parser, reader) if allow_arrow else None
                 with indexes_built_after(session, writer.table, keep=fast.lookup_indexes):
-                    batches = _raw_batches(reader, ctx, FAST_BATCH_SIZE)
-                    for number, rows in enumerate(batches, start=1):
-                        write_fast(writer, fast, parser, rows)
-                        _tick(reader, progress, number)
+                    if arrow is not None:
+                        write_blocks(*arrow, fast, lambda done, n: _tick(done, progress, n))
+                    else:
+                        batches = _raw_batches(reader, ctx, FAST_BATCH_SIZE)
+                        for number, rows in enumerate(batches, start=1):
+                            write_fast(writer, fast, parser, rows)
+                            _tick(reader.progress(), progress, number)
                     writer.finish()
             else:
                 for number, batch in enumerate(_batches(reader, parser, ctx, batch_size), start=1):
                     writer.write_batch(batch)
-                    _tick(reader, progress, number * batch_size // FAST_BATCH_SIZE)
+                    _tick(reader.progress(), progress, number * batch_size // FAST_BATCH_SIZE)
                 writer.finish()
         finally:
             _plan_for_key_lookups(session, on=False)
@@ -227,9 +234,9 @@ def _plan_for_key_lookups(session: Session, *, on: bool) -> None:
         session.execute(text(f"SET LOCAL enable_seqscan = {'off' if on else 'on'}"))
 
 
-def _tick(reader: TableReader, progress: Progress | None, number: int) -> None:
+def _tick(done: tuple[int, int], progress: Progress | None, number: int) -> None:
     if progress is not None:
-        progress(*reader.progress())
+        progress(*done)
     if number and number % 5 == 0:
         gc.collect(1)
 

@@ -119,7 +119,7 @@ def write_fast(
     if fresh and not _insert(builder, columns, fresh):
         slow += fresh
     if slow:
-        _row_path(writer, parser, batch, sorted(slow))
+        row_path(writer, parser, batch, sorted(slow))
 
 
 def _insert(builder: FastBuilder, columns: Columns, fresh: list[int]) -> bool:
@@ -152,9 +152,10 @@ def _insert(builder: FastBuilder, columns: Columns, fresh: list[int]) -> bool:
     return True
 
 
-def _row_path(
+def row_path(
     writer: EntityWriter, parser: RowParser, batch: ColumnBatch, rows: Sequence[int]
 ) -> None:
+    """Rows ``rows`` of ``batch`` through the row-at-a-time path (rejects, updates, doubts)."""
     items: list[Pending] = []
     for i in rows:
         line, cells = batch.lines[i], batch.cells[i]

@@ -1,0 +1,137 @@
+"""Vectorised cell checks and conversions for the Arrow import path.
+
+Each function takes raw text columns (Arrow ``string`` arrays, cells exactly as the file holds
+them) and returns converted values plus a boolean mask of rows it is *not sure about*. Those
+rows go to the row path, which parses them with ``engine/parsing.py`` and rejects or accepts
+them with its usual messages, so only forms whose meaning is certain are handled here:
+ISO-8601 UTC timestamps written ``YYYY-MM-DDTHH:MM:SSZ``, plain decimal amounts
+(``-1234.5``) and text without surrounding blanks.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, TypeAlias
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as _compute
+
+# pyarrow's stubs type neither ChunkedArray arguments nor plain str/int scalars of the
+# compute kernels; columns are typed loosely here and checked by the tests instead.
+Column: TypeAlias = Any
+pc: Any = _compute
+
+_ISO_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+_PLAIN = r"^(?P<sign>[+-]?)(?P<whole>\d{1,15})(?:\.(?P<frac>\d{1,18}))?$"
+_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_random = np.random.default_rng(int.from_bytes(os.urandom(16), "big"))
+os.register_at_fork(
+    after_in_child=lambda: globals().update(
+        _random=np.random.default_rng(int.from_bytes(os.urandom(16), "big"))
+    )
+)
+
+
+def mask(array: Column) -> np.ndarray:
+    """A boolean Arrow column as a NumPy mask (nulls count as false).
+
+    (Not ``pc.fill_null``: its first call costs over a second of set-up.)"""
+    values = array.to_numpy(zero_copy_only=False)
+    if values.dtype == object:
+        return np.array([bool(v) for v in values.tolist()], dtype=bool)
+    return np.asarray(values, dtype=bool)
+
+
+def text_doubts(column: Column, *, max_length: int | None, required: bool) -> np.ndarray:
+    """Rows whose cell has blanks around it, is too long, or is empty though required."""
+    doubt = mask(pc.not_equal(pc.utf8_trim_whitespace(column), column))
+    if max_length is not None:
+        doubt |= mask(pc.greater(pc.utf8_length(column), max_length))
+    if required:
+        doubt |= mask(pc.equal(column, ""))
+    return doubt
+
+
+def iso_utc_doubts(column: Column, *, required: bool) -> np.ndarray:
+    """Rows not written ``YYYY-MM-DDTHH:MM:SSZ`` with a real calendar date and time.
+
+    Empty cells are doubtful only when ``required`` (an empty optional cell is NULL).
+    """
+    empty = mask(pc.equal(column, ""))
+    doubt = ~mask(pc.match_substring_regex(column, _ISO_UTC)) & (~empty | required)
+    filled = pc.if_else(pc.equal(column, ""), "2000-01-01T00:00:00Z", column)
+    ok = ~doubt & ~empty
+    if ok.any():
+        parts = [
+            _digits(filled, start, stop)
+            for start, stop in ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19))
+        ]
+        year, month, day, hour, minute, second = parts
+        month_ok = (month >= 1) & (month <= 12)
+        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+        last_day = _DAYS[np.where(month_ok, month, 1)] + ((month == 2) & leap)
+        valid = month_ok & (day >= 1) & (day <= last_day) & (year >= 1)
+        valid &= (hour < 24) & (minute < 60) & (second < 60)
+        doubt |= ok & ~valid
+    return doubt
+
+
+def _digits(column: Column, start: int, stop: int) -> np.ndarray:
+    piece = pc.utf8_slice_codeunits(column, start, stop)
+    ints = pc.cast(piece, pa.int64(), safe=False)
+    return np.asarray(ints.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def sqlite_timestamps(column: Column) -> Column:
+    """``YYYY-MM-DDTHH:MM:SSZ`` → SQLite's stored form ``YYYY-MM-DD HH:MM:SS.000000``."""
+    day = pc.utf8_slice_codeunits(column, 0, 10)
+    clock = pc.utf8_slice_codeunits(column, 11, 19)
+    joined = pc.binary_join_element_wise(day, clock, " ")
+    stamped = pc.binary_join_element_wise(joined, pa.scalar(".000000"), "")
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), stamped)
+
+
+def money_minor(column: Column, exponents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Plain decimal amounts in minor units (``exponents[i]`` decimals for row ``i``).
+
+    Returns ``(minor, doubt)``; empty cells give ``minor`` 0 (the caller stores NULL). A cell
+    with more decimals than its currency has would need rounding: it is left to the row path.
+    """
+    parts = pc.extract_regex(column, _PLAIN)
+    matched = mask(pc.is_valid(parts))
+    empty = mask(pc.equal(column, ""))
+    whole_text = pc.fill_null(pc.struct_field(parts, "whole"), "0")
+    frac_text = pc.fill_null(pc.struct_field(parts, "frac"), "")
+    sign_text = pc.fill_null(pc.struct_field(parts, "sign"), "")
+    whole = np.asarray(pc.cast(whole_text, pa.int64()).to_numpy(zero_copy_only=False))
+    frac_length = np.asarray(pc.utf8_length(frac_text).to_numpy(zero_copy_only=False))
+    frac_digits = pc.if_else(pc.equal(frac_text, ""), "0", frac_text)
+    frac_value = np.asarray(
+        pc.cast(pc.utf8_slice_codeunits(frac_digits, 0, 18), pa.int64()).to_numpy(
+            zero_copy_only=False
+        )
+    )
+    negative = mask(pc.equal(sign_text, "-"))
+    too_fine = frac_length > exponents
+    shift = np.where(too_fine, 0, exponents - frac_length)
+    minor = whole * 10**exponents + np.where(too_fine, 0, frac_value) * 10**shift
+    minor = np.where(negative, -minor, minor)
+    doubt = ~empty & (~matched | too_fine)
+    return np.where(empty, 0, minor), doubt
+
+
+def new_id_hexes(count: int) -> list[str]:
+    """``count`` UUIDv7 ids as 32 hex digits (the layout of ``core.ids.new_id``: 48-bit
+    millisecond time, version 7, 12 random bits, variant 10, 62 random bits)."""
+    if count == 0:
+        return []
+    millis = time.time_ns() // 1_000_000
+    high = np.full(count, (millis & 0xFFFF_FFFF_FFFF) << 16 | 0x7 << 12, dtype=np.uint64)
+    high |= _random.integers(0, 1 << 12, size=count, dtype=np.uint64)
+    low = _random.integers(0, 1 << 62, size=count, dtype=np.uint64) | np.uint64(0b10 << 62)
+    words = np.empty(count * 2, dtype=">u8")
+    words[0::2], words[1::2] = high, low
+    text = words.tobytes().hex()
+    return [text[i : i + 32] for i in range(0, len(text), 32)]
