@@ -73,6 +73,34 @@ def decision_values(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class StoredDecision:
+    """A ``routing_decisions`` row just written, as plain values (building an ORM object
+    costs more than the rest of the bookkeeping of a routed lead)."""
+
+    id: uuid.UUID
+    lead_id: uuid.UUID | None
+    lead_ref: str
+    run_id: uuid.UUID | None
+    rule_set_id: uuid.UUID | None
+    rules_sha256: str
+    trigger: str
+    outcome: str
+    owner_id: uuid.UUID | None
+    owner_email: str | None
+    previous_owner_id: uuid.UUID | None
+    queue_name: str | None
+    rule_name: str | None
+    pool_name: str | None
+    method: str
+    pool_sequence: int | None
+    reason: str
+    explanation: dict[str, Any]
+    decided_at: datetime
+    is_current: bool
+    actor_label: str
+
+
 UNKNOWN = "unknown"
 _INSERT_DECISION = insert(RoutingDecision)
 
@@ -87,7 +115,7 @@ def record_decision(
     trigger: str,
     actor: Actor,
     previous_decision: uuid.UUID | str | None = UNKNOWN,
-) -> RoutingDecision:
+) -> StoredDecision:
     """Store one decision, move the lead to its new owner and advance the pool's rotation.
 
     Args:
@@ -95,7 +123,7 @@ def record_decision(
             it has none), else :data:`UNKNOWN` and it is looked up.
 
     Returns:
-        The stored row (a transient object: the insert went through Core, one statement).
+        The stored row's values (the insert went through Core, one statement).
     """
     lead_id = lead.id if lead is not None else None
     values = decision_values(
@@ -109,7 +137,7 @@ def record_decision(
     )
     if not is_sqlite(session) and lead is not None and previous_decision == UNKNOWN:
         _write_in_one_statement(session, decision, values, lead, loaded_state, actor)
-        return RoutingDecision(**values)
+        return StoredDecision(**values)
     if previous_decision == UNKNOWN:
         repository.mark_previous_not_current(session, lead_id=lead_id, lead_ref=decision.lead_ref)
     elif isinstance(previous_decision, uuid.UUID):
@@ -121,7 +149,7 @@ def record_decision(
         changed = _advance_rotation(decision, loaded_state)
         pool_row = loaded_state.pool_rows[decision.rotation.pool]
         pool_rows.save_rotation(session, [pool_row], changed, decision.decided_at)
-    return RoutingDecision(**values)
+    return StoredDecision(**values)
 
 
 def _write_in_one_statement(

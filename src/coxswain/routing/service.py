@@ -25,7 +25,7 @@ from coxswain.routing.engine.router import LeadContext, decide
 from coxswain.routing.enums import DecisionTrigger
 from coxswain.routing.errors import LeadNotFoundError, LeadNotRoutableError
 from coxswain.routing.models import RoutingDecision
-from coxswain.routing.persistence import UNKNOWN, Actor, record_decision
+from coxswain.routing.persistence import UNKNOWN, Actor, StoredDecision, record_decision
 from coxswain.routing.repository import LeadRow
 from coxswain.routing.rules_store import LoadedRules, active_rules
 from coxswain.routing.schemas import (
@@ -94,7 +94,7 @@ def route_locked(
     pool: str | None = None,
     reason: str | None = None,
     previous_decision: uuid.UUID | str | None = UNKNOWN,
-) -> RoutingDecision:
+) -> StoredDecision:
     """Decide and store for a lead the caller has locked (``pool`` set: re-route within it).
 
     Only the first pool of the lead's chain is locked up front; a decision that falls back
@@ -209,7 +209,7 @@ def explain_lead(session: Session, actor: Principal, reference: str) -> Explanat
     )
 
 
-def _read(row: RoutingDecision) -> DecisionRead:
+def _read(row: RoutingDecision | StoredDecision) -> DecisionRead:
     explanation = row.explanation or {}
     attempts = [
         PoolAttemptRead(
