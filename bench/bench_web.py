@@ -3,7 +3,8 @@
 Usage: ``uv run python bench/bench_web.py [--db coxswain_bench_web] [--seconds 20] [--clients 20]``
 
 Starts ``coxswain serve --workers 2`` on a free loopback port, logs in as an admin, a manager and
-a rep (bearer tokens for the API, a cookie session for the dashboard), warms each URL once, then
+a rep (bearer tokens for the API, a cookie session for the dashboard), warms each URL with
+``--clients`` concurrent requests (so that every worker process has its caches), then
 drives each URL with ``wrk`` at ``--clients`` concurrent connections for ``--seconds`` and
 prints p50/p95/p99 latency, throughput, and the CPU the server workers (``srv_cpu_ms``) and
 PostgreSQL (``pg_cpu_ms``, every ``postgres`` process of the machine) spent per request: on a
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -156,6 +158,19 @@ def run_wrk(url: str, header: str, seconds: int, clients: int, script: Path) -> 
     return line.removeprefix("RESULT ")
 
 
+def warm_up(url: str, header: str, clients: int) -> None:
+    """``clients`` concurrent requests, so that every server worker (not just the one that
+    takes the first connection) has computed what it caches before ``wrk`` starts."""
+    name, value = header.split(": ", 1)
+
+    def get(_: int) -> int:
+        return httpx.get(url, headers={name: value}, timeout=600).status_code
+
+    with ThreadPoolExecutor(clients) as pool:
+        statuses = set(pool.map(get, range(clients)))
+    assert statuses == {200}, (url, statuses)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", default="coxswain_bench_web")
@@ -228,9 +243,7 @@ def main() -> None:
             for label, path, header in targets:
                 if args.only not in label:
                     continue
-                name, value = header.split(": ", 1)
-                warm = httpx.get(base + path, headers={name: value}, timeout=300)
-                assert warm.status_code == 200, (path, warm.status_code)
+                warm_up(base + path, header, args.clients)
                 server_before, pg_before = cpu_seconds(workers), postgres_cpu()
                 result = run_wrk(base + path, header, args.seconds, args.clients, script)
                 requests = int(re.search(r"requests=(\d+)", result).group(1))  # type: ignore[union-attr]

@@ -5,7 +5,9 @@ the app, nor reach a caller who may see less."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +20,9 @@ from coxswain.auth.tokens import issue_token, principal_from_token
 from coxswain.db.engine import unit_of_work
 from coxswain.opportunities.models import Opportunity
 from coxswain.people.models import User
-from tests.api.org import NOW, Org
+from coxswain.web.choices import CHOICES
+from coxswain.web.server import create_app
+from tests.api.org import NOW, PASSWORD, Org
 
 
 def _names(client: TestClient, org: Org, who: str) -> set[str]:
@@ -170,3 +174,68 @@ def test_security_headers_on_pages_api_and_static_files(client: TestClient) -> N
         assert "frame-ancestors 'none'" in answer.headers["content-security-policy"], path
     assert client.get("/static/app.css").headers["cache-control"] == "public, max-age=86400"
     assert "max-age=86400" not in client.get("/health").headers.get("cache-control", "")
+
+
+def _login(client: TestClient, who: str) -> None:
+    form = client.get("/login").text
+    found = re.search(r'name="login_csrf" value="([^"]+)"', form)
+    assert found is not None
+    answer = client.post(
+        "/login",
+        data={
+            "username": f"{who}@example.com",
+            "password": PASSWORD,
+            "login_csrf": found.group(1),
+            "next": "/",
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+
+
+def _rep_choices(client: TestClient) -> set[str]:
+    page = client.get("/")
+    assert page.status_code == 200, page.text
+    bar = page.text.split('<select name="rep">', 1)[1].split("</select>", 1)[0]
+    return set(re.findall(r'<option value="([^"]+)"', bar))
+
+
+def test_dashboard_rep_choices_are_per_scope_and_follow_a_new_user(
+    engine: Engine, org: Org, tmp_path: Path
+) -> None:
+    # Team A: rep_a1, rep_a2 under manager_a (org.py); the admin sees all nine users.
+    everyone = {"Admin", "Ops", "Finance", "Director", "Manager A", "Manager B",
+                "Rep A1", "Rep A2", "Rep B1"}  # fmt: skip
+    app = create_app(engine, upload_dir=tmp_path / "uploads")
+    with TestClient(app) as admin, TestClient(app) as manager, TestClient(app) as rep:
+        _login(admin, "admin")
+        _login(manager, "manager_a")
+        _login(rep, "rep_a1")
+        assert _rep_choices(admin) == everyone
+        assert _rep_choices(manager) == {"Manager A", "Rep A1", "Rep A2"}
+        assert _rep_choices(rep) == {"Rep A1"}
+        created = admin.post(
+            "/api/v1/users",
+            json={
+                "email": "rep_a3@example.com",
+                "full_name": "Rep A3",
+                "role": "rep",
+                "team_id": str(_team_a(engine, org)),
+            },
+            headers=org.headers("admin"),
+        )
+        assert created.status_code == 201, created.text
+        admin.get("/")  # serves the previous list and starts one refresh
+        CHOICES.wait_for_refreshes()
+        assert _rep_choices(admin) == everyone | {"Rep A3"}
+        manager.get("/")
+        CHOICES.wait_for_refreshes()
+        assert _rep_choices(manager) == {"Manager A", "Rep A1", "Rep A2", "Rep A3"}
+        assert _rep_choices(rep) == {"Rep A1"}
+
+
+def _team_a(engine: Engine, org: Org) -> object:
+    with unit_of_work(engine) as session:
+        manager = session.get(User, org.users["manager_a"])
+        assert manager is not None
+        return manager.team_id

@@ -6,10 +6,11 @@ sent, so a client that reads right after a write sees it) and rolls back on any 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -17,18 +18,21 @@ from coxswain.analytics.live import LiveAnalytics
 from coxswain.api.data_version import DataVersion
 from coxswain.auth.errors import AuthenticationError
 from coxswain.auth.principal import Principal
-from coxswain.auth.tokens import principal_from_token
+from coxswain.auth.tokens import cached_principal, principal_from_token
 from coxswain.core.clock import Clock
 from coxswain.db.engine import unit_of_work
 from coxswain.forecasting.live import LiveForecasts
 
+# Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in
+# the thread pool, and each such hand-off costs more CPU than these functions themselves.
 
-def get_engine(request: Request) -> Engine:
+
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
@@ -36,26 +40,40 @@ def get_clock(request: Request) -> Clock:
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(
+async def get_session(
     request: Request, engine: Annotated[Engine, Depends(get_engine)]
-) -> Iterator[Session]:
-    """One unit of work per request; a request that may change data declares it (on SQLite
-    it then takes the write lock up front rather than failing on a stale snapshot), and once
-    it has committed, the cached reports of this process are due for a refresh."""
-    write = request.method not in READ_METHODS
-    with unit_of_work(engine, write=write) as session:
+) -> AsyncIterator[Session]:
+    """One unit of work per request.
+
+    A read opens its session on the event loop (no I/O until the first query, which runs in
+    the endpoint's thread) and commits it there (a read's COMMIT never waits for a lock). A
+    request that may change data declares it (on SQLite it then takes the write lock up front
+    rather than failing on a stale snapshot), begins and commits in the thread pool since
+    either may wait for a lock, and once it has committed, the cached reports of this process
+    are due for a refresh.
+    """
+    if request.method in READ_METHODS:
+        with unit_of_work(engine) as session:
+            yield session
+        return
+    manager = unit_of_work(engine, write=True)
+    session = await run_in_threadpool(manager.__enter__)
+    try:
         yield session
-    if write:
-        data_version: DataVersion = request.app.state.data_version
-        data_version.bump()
+    except BaseException as exc:
+        await run_in_threadpool(manager.__exit__, type(exc), exc, exc.__traceback__)
+        raise
+    await run_in_threadpool(manager.__exit__, None, None, None)
+    data_version: DataVersion = request.app.state.data_version
+    data_version.bump()
 
 
-def get_analytics(request: Request) -> LiveAnalytics:
+async def get_analytics(request: Request) -> LiveAnalytics:
     analytics: LiveAnalytics = request.app.state.analytics
     return analytics
 
 
-def get_forecasts(request: Request) -> LiveForecasts:
+async def get_forecasts(request: Request) -> LiveForecasts:
     forecasts: LiveForecasts = request.app.state.forecasts
     return forecasts
 
@@ -76,13 +94,19 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
-def get_current_user(
+async def get_current_user(
     session: SessionDep,
     clock: ClockDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
-    """The caller behind the bearer token (401 without a valid one)."""
-    return principal_from_token(session, bearer_token(authorization), now=clock.now())
+    """The caller behind the bearer token (401 without a valid one); a token resolved a moment
+    ago is answered from memory, otherwise the database is asked from the thread pool."""
+    secret = bearer_token(authorization)
+    now = clock.now()
+    known = cached_principal(session, secret, now=now)
+    if known is not None:
+        return known
+    return await run_in_threadpool(principal_from_token, session, secret, now=now)
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_user)]

@@ -108,6 +108,26 @@ def _load_session(session: Session, token_hash: str, now: datetime) -> _KnownSes
     return _KnownSession(expires_at, last_seen_at, active)
 
 
+def cached_session(session: Session, cookie_value: str, *, now: datetime) -> ActiveSession | None:
+    """The web session behind a cookie resolved a moment ago, without any I/O; ``None`` when
+    the database must be asked (not cached, or its "last seen" stamp is due).
+
+    Raises:
+        AuthenticationError: the cached session has ended or timed out by ``now``.
+    """
+    key = (engine_key(session), "session", digest(cookie_value))
+    known: _KnownSession | None = CREDENTIALS.get(key)
+    if known is None:
+        return None
+    if known.expires_at <= now:
+        raise AuthenticationError("your session ended: log in again")
+    if now - known.last_seen_at > IDLE_TIMEOUT:
+        raise AuthenticationError("your session timed out: log in again")
+    if now - known.last_seen_at > TOUCH_EVERY:
+        return None
+    return known.active
+
+
 def resolve_session(session: Session, cookie_value: str, *, now: datetime) -> ActiveSession:
     """The logged-in user behind a session cookie.
 

@@ -145,6 +145,23 @@ def _load_token(session: Session, token_hash: str) -> _KnownToken:
     return _KnownToken(token_id, prefix, expires_at, last_used_at, principal)
 
 
+def cached_principal(session: Session, secret: str, *, now: datetime) -> Principal | None:
+    """The principal of a token resolved a moment ago, without any I/O; ``None`` when the
+    database must be asked (not cached, or its "last used" stamp is due).
+
+    Raises:
+        AuthenticationError: the cached token has expired by ``now``.
+    """
+    known: _KnownToken | None = CREDENTIALS.get((engine_key(session), "token", digest(secret)))
+    if known is None:
+        return None
+    if known.expires_at is not None and known.expires_at <= now:
+        raise AuthenticationError(f"API token {known.prefix}… expired")
+    if known.last_used_at is None or now - known.last_used_at > TOUCH_EVERY:
+        return None
+    return known.principal
+
+
 def principal_from_token(session: Session, secret: str, *, now: datetime) -> Principal:
     """The principal a bearer token stands for.
 

@@ -12,13 +12,14 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from coxswain.api.deps import ClockDep, SessionDep
 from coxswain.auth.errors import AuthenticationError
 from coxswain.auth.principal import Permission
-from coxswain.auth.sessions import ActiveSession, check_csrf, resolve_session
+from coxswain.auth.sessions import ActiveSession, cached_session, check_csrf, resolve_session
 
 SESSION_COOKIE = "cx_session"
 LOGIN_CSRF_COOKIE = "cx_login_csrf"
@@ -33,13 +34,19 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
-def get_web_session(request: Request, session: SessionDep, clock: ClockDep) -> ActiveSession:
+async def get_web_session(request: Request, session: SessionDep, clock: ClockDep) -> ActiveSession:
+    """The logged-in session (redirect to the login page without one); a cookie resolved a
+    moment ago is answered from memory, otherwise the database is asked from the thread pool."""
     cookie = request.cookies.get(SESSION_COOKIE)
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if not cookie:
         raise LoginRequired(path)
+    now = clock.now()
     try:
-        return resolve_session(session, cookie, now=clock.now())
+        known = cached_session(session, cookie, now=now)
+        if known is not None:
+            return known
+        return await run_in_threadpool(resolve_session, session, cookie, now=now)
     except AuthenticationError:
         raise LoginRequired(path) from None
 

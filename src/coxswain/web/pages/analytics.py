@@ -12,8 +12,9 @@ from coxswain.api.deps import AnalyticsDep, SessionDep
 from coxswain.auth.principal import Permission
 from coxswain.auth.visibility import visible_owner_ids
 from coxswain.core.errors import ValidationError
+from coxswain.web.choices import filter_choices
 from coxswain.web.deps import WebSession, render
-from coxswain.web.pages.dashboard import filter_choices, parse_analytics_filters, script_json
+from coxswain.web.pages.dashboard import parse_analytics_filters, script_json
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,7 +56,7 @@ def funnel_page(
         filters=chosen,
         cohort_select=f'<label>Cohort <select name="cohort">{cohort_select}</select></label>',
         chart_json=script_json(chart),
-        **filter_choices(session, web),
+        **filter_choices(request, session, web),
     )
 
 
@@ -75,5 +76,5 @@ def bottlenecks_page(
         report=report,
         meta=report.meta,
         filters=chosen,
-        **filter_choices(session, web),
+        **filter_choices(request, session, web),
     )

@@ -17,13 +17,11 @@ from coxswain.analytics.live import DASHBOARD_KPIS, DashboardView
 from coxswain.analytics.requests import FilterInput, ReportRequest
 from coxswain.analytics.schemas import change
 from coxswain.api.deps import AnalyticsDep, SessionDep
-from coxswain.auth.listing import PageParams
 from coxswain.auth.principal import Permission
 from coxswain.auth.visibility import visible_owner_ids
 from coxswain.core.errors import ValidationError
 from coxswain.opportunities.reporting import ReportFilters
-from coxswain.people.schemas import UserFilters
-from coxswain.people.service import list_teams, list_users
+from coxswain.web.choices import filter_choices
 from coxswain.web.deps import WebSession, render
 
 router = APIRouter(include_in_schema=False)
@@ -37,18 +35,6 @@ def parse_filters(request: Request) -> ReportFilters:
     except PydanticValidationError as exc:
         first = exc.errors()[0]
         raise ValidationError(f"filter {first['loc'][0]}: {first['msg']}") from None
-
-
-def filter_choices(session: Any, web: Any) -> dict[str, Any]:
-    """Teams and reps for the filter bar (reps limited to what the user may see)."""
-    from coxswain.auth.visibility import visibility_for
-
-    visible = visibility_for(session, web.principal)
-    users = list_users(
-        session, web.principal, UserFilters(is_active=True), PageParams(limit=200)
-    ).items
-    reps = [u for u in users if visible.allows(u.id)]
-    return {"teams": list_teams(session, web.principal), "reps": reps}
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,5 +138,5 @@ def dashboard_page(
         cards=cards(view),
         filters=chosen,
         charts_json=script_json(dashboard_charts(view)),
-        **filter_choices(session, web),
+        **filter_choices(request, session, web),
     )

@@ -19,8 +19,9 @@ from coxswain.opportunities.pipeline_admin import list_lost_reasons
 from coxswain.opportunities.schemas import OpportunityFilters
 from coxswain.opportunities.transitions import move_opportunity_stage
 from coxswain.opportunities.views import board
+from coxswain.web.choices import filter_choices
 from coxswain.web.deps import CsrfSession, WebSession, render
-from coxswain.web.pages.dashboard import filter_choices, parse_filters
+from coxswain.web.pages.dashboard import parse_filters
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,7 +56,7 @@ def _board_page(
         lost_reasons=list_lost_reasons(session, web.principal),
         message=message,
         error=error,
-        **filter_choices(session, web),
+        **filter_choices(request, session, web),
     )
 
 
@@ -116,7 +117,7 @@ def opportunity_list(request: Request, session: SessionDep, web: WebSession) -> 
         active="opportunities",
         page=page,
         query=query,
-        **filter_choices(session, web),
+        **filter_choices(request, session, web),
     )
 
 
