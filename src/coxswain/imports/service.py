@@ -180,10 +180,14 @@ def import_file(
         _plan_for_key_lookups(session, on=True)
         try:
             if fast is not None:
-                arrow = arrow_blocks(spec.name, writer, parser, reader) if allow_arrow else None
+                arrow = (
+                    arrow_blocks(spec.name, writer, parser, reader, fast) if allow_arrow else None
+                )
                 with indexes_built_after(session, writer.table, keep=fast.lookup_indexes):
                     if arrow is not None:
-                        write_blocks(*arrow, fast, lambda done, n: _tick(done, progress, n))
+                        write_blocks(
+                            *arrow, writer, fast, parser, lambda done, n: _tick(done, progress, n)
+                        )
                     else:
                         batches = _raw_batches(reader, ctx, FAST_BATCH_SIZE)
                         for number, rows in enumerate(batches, start=1):

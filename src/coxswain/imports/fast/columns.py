@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,12 +12,14 @@ from coxswain.imports.engine.rows import RowParser
 
 @dataclass
 class ColumnBatch:
-    """A batch as columns. ``bad[i]`` sends row ``i`` to the row path instead."""
+    """A batch as columns. ``bad[i]`` sends row ``i`` to the row path instead; ``hashes``
+    holds the rows' fingerprints when the reader computed them (else they come from cells)."""
 
     lines: list[int]
-    cells: list[list[str]]
+    cells: Sequence[list[str]]
     values: dict[str, list[Any]] = field(default_factory=dict)
     bad: list[bool] = field(default_factory=list)
+    hashes: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -55,7 +58,7 @@ def parse_columns(parser: RowParser, rows: list[tuple[int, list[str]]]) -> Colum
 
 
 def _raw_column(
-    cells: list[list[str]], index: int | None, default: str | None, value_map: dict[str, str]
+    cells: Sequence[list[str]], index: int | None, default: str | None, value_map: dict[str, str]
 ) -> list[str]:
     if index is None:
         raw = [""] * len(cells)

@@ -31,9 +31,10 @@ class OpportunityColumns(FastBuilder):
             if self.mapped(name):
                 columns[name] = self.column(batch, name)
         stages = self._stages(batch)
-        hexes = {s: (s.pipeline_id.hex, s.id.hex) for s in set(stages) if s is not None}
-        columns["pipeline_id"] = [hexes[s][0] if s else None for s in stages]
-        columns["stage_id"] = [hexes[s][1] if s else None for s in stages]
+        # Keyed by object identity: hashing a StageInfo hashes all its fields, once per row.
+        hexes = {id(s): (s.pipeline_id.hex, s.id.hex) for s in stages if s is not None}
+        columns["pipeline_id"] = [hexes[id(s)][0] if s else None for s in stages]
+        columns["stage_id"] = [hexes[id(s)][1] if s else None for s in stages]
         columns["status"] = [s.category if s else None for s in stages]
         columns["closed_on"] = self._closed_on(batch, stages)
         for field, target in (("account", "accounts"), ("owner", "users"), ("lead", "leads")):

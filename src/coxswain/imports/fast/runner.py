@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from sqlalchemy import literal, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from coxswain.core.ids import new_id_hex
@@ -36,6 +37,10 @@ class FastBuilder:
     def __init__(self, writer: EntityWriter) -> None:
         self.writer = writer
         self.ctx = writer.ctx
+        # An import into an empty table can only meet the records it wrote itself, and those
+        # are all in ``writer._seen``: no need to ask the database which keys exist.
+        query = select(literal(1)).select_from(writer.table).limit(1)
+        self.started_empty = self.ctx.session.execute(query).first() is None
 
     def build(self, batch: ColumnBatch) -> Columns:
         """Table columns for every row of ``batch`` (bad rows may hold anything); marks bad rows."""
@@ -43,7 +48,7 @@ class FastBuilder:
 
     def split(self, batch: ColumnBatch, columns: Columns) -> tuple[list[int], list[int]]:
         """``(new rows, rows for the row path)`` among the good rows; counts unchanged ones."""
-        return _split_by_external_id(self.writer, batch, columns)
+        return _split_by_external_id(self.writer, batch, columns, ask=not self.started_empty)
 
     def after_insert(self, columns: Columns, fresh: list[int], ids: list[str]) -> None:
         """Derived rows for the records just inserted (``ids[k]`` is row ``fresh[k]``'s id)."""
@@ -68,11 +73,11 @@ class FastBuilder:
 
 
 def _split_by_external_id(
-    writer: EntityWriter, batch: ColumnBatch, columns: Columns
+    writer: EntityWriter, batch: ColumnBatch, columns: Columns, *, ask: bool = True
 ) -> tuple[list[int], list[int]]:
     good = batch.good()
     keys = [(columns["external_source"][i], columns["external_id"][i]) for i in good]
-    existing = writer.existing(keys)
+    existing = writer.existing(keys) if ask else {}
     fresh: list[int] = []
     slow: list[int] = []
     seen = writer._seen
@@ -102,7 +107,7 @@ def add_identity(builder: FastBuilder, batch: ColumnBatch, columns: Columns) -> 
         None if v is None else str(v) for v in builder.column(batch, "external_id")
     ]
     salt = ctx.hash_salt
-    columns["row_hash"] = [
+    columns["row_hash"] = batch.hashes or [
         hashlib.md5((salt + "\x1f".join(cells)).encode(), usedforsecurity=False).hexdigest()
         for cells in batch.cells
     ]
@@ -112,7 +117,13 @@ def write_fast(
     writer: EntityWriter, builder: FastBuilder, parser: RowParser, rows: list[tuple[int, list[str]]]
 ) -> None:
     """Import ``rows`` (one batch): new good rows in bulk, everything else through the row path."""
-    batch = parse_columns(parser, rows)
+    write_columns(writer, builder, parser, parse_columns(parser, rows))
+
+
+def write_columns(
+    writer: EntityWriter, builder: FastBuilder, parser: RowParser, batch: ColumnBatch
+) -> None:
+    """Import a parsed batch: new good rows in bulk, everything else through the row path."""
     columns = builder.build(batch)
     fresh, slow = builder.split(batch, columns)
     slow += [i for i, bad in enumerate(batch.bad) if bad]
