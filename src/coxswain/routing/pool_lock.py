@@ -5,9 +5,10 @@ the locked row as the lock holder committed it, but the rest of the statement re
 snapshot taken before the wait: member rows and owners the previous holder wrote would be
 missed. Every routing decision in a member pool (round robin, weighted, load balanced)
 advances the pool's ``sequence``, so the statement also reads the pool's sequence from its
-snapshot: when the two differ, someone committed in the pool since the snapshot and the
-caller, still holding the lock, reads again in a second statement. When they agree, nothing
-was routed in the pool after the snapshot and the read is current. SQLite serialises writers
+snapshot: when the two differ, someone committed in the pool since the snapshot, and the
+statement runs once more (this transaction holds the lock by then, so the new snapshot sees
+everything). When they agree, nothing was routed in the pool after the snapshot and the read
+is current. SQLite serialises writers
 with its database lock, so there the read is always current.
 """
 
@@ -57,11 +58,11 @@ def lock_pool_with_profiles(
     pool: str,
     open_leads: bool,
 ) -> LockedRoster | None:
-    """Lock ``pool``'s state row and read the reps, their turns and open leads: one statement.
+    """Lock ``pool``'s state row and read the reps, their turns and open leads: one statement,
+    two when the first read proves stale (see the module docstring).
 
-    Returns ``None`` when that read may be stale (see the module docstring: the caller holds
-    the lock and reads again), when the pool has no state row yet, or no rep was found.
-    Only for pools whose every assignment advances the sequence.
+    Returns ``None`` when the pool has no state row yet or no rep was found (the caller
+    takes the general path). Only for pools whose every assignment advances the sequence.
     """
     wanted = sorted({e.casefold() for e in emails})
     if not wanted:
@@ -70,23 +71,23 @@ def lock_pool_with_profiles(
         "emails": wanted, "window_start": window[0], "window_end": window[1], "all": False,
         "pool": pool,
     }  # fmt: skip
-    if is_sqlite(session):
-        statement = _WITH_OPEN_LEADS if open_leads else _WITH_PROFILES
-        rows: list[Any] = list(session.connection().execute(statement, params).all())
-    else:
-        direct = _PG_WITH_OPEN_LEADS if open_leads else _PG_WITH_PROFILES
-        rows = pg_direct.fetch_all(session, direct, params)
-        rows = [
-            row._replace(
-                starts_at=pg_direct.as_utc(row.starts_at), ends_at=pg_direct.as_utc(row.ends_at)
-            )
-            if row.starts_at is not None
-            else row
-            for row in rows
-        ]
+    rows = _read(session, params, open_leads)
+    if rows and rows[0].locked_sequence != rows[0].seen_sequence:
+        # Stale: the lock was granted after a concurrent router committed. This transaction
+        # holds the lock now, so the same statement run again (a new snapshot, the lock
+        # re-granted at once) reads what that router wrote.
+        rows = _read(session, params, open_leads)
     if not rows or rows[0].locked_sequence != rows[0].seen_sequence:
         return None
     return _roster(rows, pool, open_leads)
+
+
+def _read(session: Session, params: dict[str, Any], open_leads: bool) -> list[Any]:
+    if is_sqlite(session):
+        statement = _WITH_OPEN_LEADS if open_leads else _WITH_PROFILES
+        return list(session.connection().execute(statement, params).all())
+    direct = _PG_WITH_OPEN_LEADS if open_leads else _PG_WITH_PROFILES
+    return [_absence_in_utc(row) for row in pg_direct.fetch_all(session, direct, params)]
 
 
 def _absence_in_utc(row: Any) -> Any:
