@@ -29,6 +29,8 @@ from coxswain.analytics.engine.money import RateCalendar, RateRow, rate_calendar
 from coxswain.analytics.engine.periods import from_day_number
 from coxswain.analytics.engine.targets import Org, TargetRow
 from coxswain.analytics.sources.base import AnalyticsSource
+from coxswain.analytics.sources.fetch import fetch_rows
+from coxswain.analytics.sources.model_store import stored_table
 from coxswain.core.clock import Clock, SystemClock
 
 
@@ -67,7 +69,7 @@ class Workspace:
     def run(self, expr: ir.Table, label: str = "query") -> list[dict[str, Any]]:
         """Execute ``expr`` on the source's engine and return its rows as dictionaries."""
         started = time.perf_counter()
-        rows: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
+        rows = fetch_rows(expr)
         self.log.entries.append((label, time.perf_counter() - started))
         return rows
 
@@ -78,8 +80,7 @@ class Workspace:
 def _rows(source: AnalyticsSource, name: str) -> list[dict[str, Any]]:
     """A small reference table's rows (through the source's local reader when it has one)."""
     tables = source.context.get("reference_tables") or source.tables
-    rows: list[dict[str, Any]] = tables[name].to_pyarrow().to_pylist()
-    return rows
+    return fetch_rows(tables[name])
 
 
 def _calendar(source: AnalyticsSource) -> RateCalendar:
@@ -141,12 +142,18 @@ def _raw(source: AnalyticsSource, sql: str) -> None:
 
 
 def _materializer(source: AnalyticsSource, log: QueryLog) -> Materialize:
-    """Store each model table once: ``CREATE TEMP TABLE ... AS`` (Spark: cache)."""
+    """Store each model table once: in the source's model store when it has one (kept
+    between runs), else ``CREATE TEMP TABLE ... AS`` (Spark: cache)."""
 
     def store(name: str, expr: ir.Table) -> ir.Table:
         started = time.perf_counter()
-        spark = source.engine == "pyspark"
-        stored = expr.cache() if spark else _create_temp(source, name, expr)
+        stored = None
+        if source.engine == "pyspark":
+            stored = expr.cache()
+        elif source.model_store is not None:
+            stored = stored_table(source.backend, source.model_store, name, expr)
+        if stored is None:
+            stored = _create_temp(source, name, expr)
         log.entries.append((f"store {name}", time.perf_counter() - started))
         return stored
 

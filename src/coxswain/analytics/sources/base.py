@@ -10,6 +10,7 @@ import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from coxswain.analytics.engine.expressions import Dialect, dialect_for
+from coxswain.analytics.sources.model_store import ModelStore
 
 
 @dataclass
@@ -27,6 +28,8 @@ class AnalyticsSource:
         stored: which model tables to store (``deals``, ``funnel_deals``, ``leads``,
             ``activities``); a columnar engine over Parquet reads leads and activities
             faster straight from the files than it can copy them.
+        model_store: where model tables are kept between runs (DuckDB over an extract:
+            see ``model_store.py``); ``None`` stores them as temporary tables.
         context: extra objects a provider may need (e.g. the SQLAlchemy engine).
         closer: releases the connection (``close()`` calls it once).
     """
@@ -38,6 +41,7 @@ class AnalyticsSource:
     location: str
     materialize: bool = True
     stored: tuple[str, ...] = ("deals", "funnel_deals", "leads", "activities")
+    model_store: ModelStore | None = None
     context: dict[str, Any] = field(default_factory=dict)
     closer: Callable[[], None] | None = None
 

@@ -24,6 +24,8 @@ import ibis.expr.types as ir
 from coxswain.analytics.engine import schema
 from coxswain.analytics.errors import ExtractError
 from coxswain.analytics.sources.base import AnalyticsSource
+from coxswain.analytics.sources.fetch import fetch_rows
+from coxswain.analytics.sources.model_store import ModelStore
 from coxswain.core.money import is_currency, minor_exponent
 
 REQUIRED = ("opportunities", "stages")
@@ -121,6 +123,20 @@ class _Reader:
         if self.engine == "pyspark":
             return self.backend.read_csv(str(path), table_name=name, header=True, inferSchema=False)
         return self.backend.read_csv(str(path), table_name=name, all_varchar=True, header=True)
+
+    def empty(self, spec: schema.TableSpec) -> ir.Table:
+        """An empty table of ``spec``'s shape for an entity the extract lacks. On DuckDB a
+        ``SELECT ... WHERE FALSE``: Ibis builds its in-memory tables through pandas, whose
+        import alone costs about a second of a cold report."""
+        if self.engine != "duckdb":
+            return spec.empty()
+        mapper = self.backend.compiler.type_mapper
+        columns = ", ".join(
+            f'CAST(NULL AS {mapper.from_ibis(ibis.dtype(kind)).sql("duckdb")}) AS "{name}"'
+            for name, kind in spec.columns.items()
+        )
+        shape = ibis.schema(dict(spec.columns))
+        return self.backend.sql(f"SELECT {columns} WHERE FALSE", schema=shape)
 
     def column(self, table: ir.Table, name: str) -> ir.Value:
         if name not in table.columns:
@@ -304,7 +320,7 @@ ENTITY_OF = {
 def _majority(table: ir.Table | None, column: str) -> str | None:
     if table is None or column not in table.columns:
         return None
-    counts = Counter(r[column] for r in table.select(column).to_pyarrow().to_pylist() if r[column])
+    counts = Counter(r[column] for r in fetch_rows(table.select(column)) if r[column])
     return counts.most_common(1)[0][0] if counts else None
 
 
@@ -312,10 +328,10 @@ def _exponents(items: ir.Table | None) -> dict[str, int]:
     """Minor-unit digits of every currency the line items use (CLDR; 2 when unknown)."""
     if items is None or "currency" not in items.columns:
         return {}
-    codes = items.select(code=items.currency.cast("string")).distinct().to_pyarrow()
+    codes = fetch_rows(items.select(code=items.currency.cast("string")).distinct())
     out = {}
-    for code in codes.column("code").to_pylist():
-        if code and is_currency(code):
+    for code in sorted(r["code"] for r in codes if r["code"]):  # stable SQL
+        if is_currency(code):
             out[code] = minor_exponent(code)
     return out
 
@@ -329,6 +345,14 @@ REFERENCE_TABLES = ("stages", "rates", "teams", "users", "targets")
 COLUMNAR_STORED = ("deals", "funnel_deals")
 
 
+def _stored(local: bool, keep_model: bool) -> tuple[str, ...]:
+    """Model tables worth storing: all of them when they are kept between runs (each is
+    built once per extract), else on the local DuckDB only the deal tables."""
+    if not local or keep_model:
+        return AnalyticsSource.stored
+    return COLUMNAR_STORED
+
+
 def _canonical(
     reader: _Reader, folder: Path, pipeline: str | None, exponents: dict[str, int]
 ) -> tuple[dict[str, ir.Table], dict[str, ir.Table | None]]:
@@ -337,7 +361,10 @@ def _canonical(
     tables = {}
     for spec in schema.CANONICAL:
         source_table = raw[spec.name]
-        mapped = spec.empty() if source_table is None else getattr(mapper, spec.name)(source_table)
+        if source_table is None:
+            mapped = reader.empty(spec)
+        else:
+            mapped = getattr(mapper, spec.name)(source_table)
         tables[spec.name] = spec.conform(mapped, origin=str(folder))
     return tables, raw
 
@@ -361,6 +388,7 @@ def open_extract(
     engine: str = "duckdb",
     backend: Any = None,
     reporting_currency: str | None = None,
+    keep_model: bool = True,
 ) -> AnalyticsSource:
     """The canonical tables of the extract in ``folder`` on DuckDB (default) or PySpark.
 
@@ -370,6 +398,10 @@ def open_extract(
 
     The small reference tables (stages, rates, teams, people, targets) are always read with
     an in-process DuckDB: on Spark each such read would be a job of its own.
+
+    With ``keep_model`` (DuckDB only), the deal model is kept in ``<folder>/.coxswain-model``
+    and reused while the extract's files and the model's definition are unchanged (see
+    ``model_store.py``).
     """
     if not folder.is_dir():
         raise ExtractError(f"{folder}: not a folder; expected a folder of extract files")
@@ -384,6 +416,8 @@ def open_extract(
     def close() -> None:
         local.disconnect()
 
+    files = [p for p in (_file(folder, e) for e in ENTITY_OF.values()) if p is not None]
+    keep = keep_model and target is local
     return AnalyticsSource(
         engine=engine,
         backend=target,
@@ -391,7 +425,8 @@ def open_extract(
         reporting_currency=currency.upper(),
         location=str(folder),
         materialize=True,
-        stored=COLUMNAR_STORED if target is local else AnalyticsSource.stored,
+        stored=_stored(target is local, keep),
+        model_store=ModelStore.beside(folder, files) if keep else None,
         context={"reference_tables": {name: reference[name] for name in REFERENCE_TABLES}},
         closer=close,
     )
