@@ -158,17 +158,20 @@ def run_wrk(url: str, header: str, seconds: int, clients: int, script: Path) -> 
     return line.removeprefix("RESULT ")
 
 
-def warm_up(url: str, header: str, clients: int) -> None:
+def warm_up(url: str, header: str, clients: int) -> float:
     """``clients`` concurrent requests, so that every server worker (not just the one that
-    takes the first connection) has computed what it caches before ``wrk`` starts."""
+    takes the first connection) has computed what it caches before ``wrk`` starts; returns
+    the wall seconds they took (the cold cost of a cached report)."""
     name, value = header.split(": ", 1)
 
     def get(_: int) -> int:
         return httpx.get(url, headers={name: value}, timeout=600).status_code
 
+    started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         statuses = set(pool.map(get, range(clients)))
     assert statuses == {200}, (url, statuses)
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -243,14 +246,15 @@ def main() -> None:
             for label, path, header in targets:
                 if args.only not in label:
                     continue
-                warm_up(base + path, header, args.clients)
+                warm_seconds = warm_up(base + path, header, args.clients)
                 server_before, pg_before = cpu_seconds(workers), postgres_cpu()
                 result = run_wrk(base + path, header, args.seconds, args.clients, script)
                 requests = int(re.search(r"requests=(\d+)", result).group(1))  # type: ignore[union-attr]
                 server_ms = (cpu_seconds(workers) - server_before) * 1000 / max(requests, 1)
                 pg_ms = postgres_cpu_since(pg_before) * 1000 / max(requests, 1)
                 print(
-                    f"{label:62} {result} srv_cpu_ms={server_ms:.2f} pg_cpu_ms={pg_ms:.2f}",
+                    f"{label:62} {result} srv_cpu_ms={server_ms:.2f} pg_cpu_ms={pg_ms:.2f} "
+                    f"warm_s={warm_seconds:.1f}",
                     flush=True,
                 )
             print(f"load average after: {os.getloadavg()}")
