@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+import pyarrow as pa
+
 from coxswain.imports.engine.readers import CsvReader, TableReader
 from coxswain.imports.engine.rows import RowParser
 from coxswain.imports.fast.arrow_batch import arrow_batch
@@ -68,10 +70,13 @@ def write_blocks(
 ) -> None:
     """Every block: Arrow blocks to ``block_writer``, the rest (after an irregular block) to
     the column path ``fast`` in row batches, as the Python reader reads them."""
+    pool = pa.default_memory_pool()
     for number, block in enumerate(blocks.blocks(), start=1):
         if isinstance(block, ArrowBlock):
             block_writer.write(block)
         else:
             writer.ctx.counters.rows_read += len(block.rows)
             write_fast(writer, fast, parser, block.rows)
+        del block
+        pool.release_unused()  # give the block's buffers back (peak RSS counts them)
         tick(blocks.progress(), number)

@@ -15,6 +15,8 @@ from coxswain.imports.bulk import BulkInserter
 from coxswain.imports.engine.mapping import EXTERNAL_SOURCE
 from coxswain.imports.engine.rows import RowParser, RowRejected
 from coxswain.imports.fast.columns import ColumnBatch, parse_columns
+from coxswain.imports.fast.hex_keys import HexKeys
+from coxswain.imports.resolver import SMALL_TABLES
 from coxswain.imports.writers.base import EntityWriter, Pending
 
 Columns = dict[str, list[Any]]
@@ -41,6 +43,7 @@ class FastBuilder:
         # are all in ``writer._seen``: no need to ask the database which keys exist.
         query = select(literal(1)).select_from(writer.table).limit(1)
         self.started_empty = self.ctx.session.execute(query).first() is None
+        self.hex_keys = HexKeys(self.ctx.session, self.ctx.source)
 
     def build(self, batch: ColumnBatch) -> Columns:
         """Table columns for every row of ``batch`` (bad rows may hold anything); marks bad rows."""
@@ -64,9 +67,13 @@ class FastBuilder:
         """Ids (as hex) for a reference column; a value that names nothing marks its row bad."""
         values = self.column(batch, name)
         uniques = {str(v) for v in values if v is not None}
+        found: dict[str, str | None] = {}
+        if target not in SMALL_TABLES:
+            found = self.hex_keys.find(target, list(uniques))
+        rest = [u for u in uniques if u not in found]
         resolver = self.ctx.resolver
-        resolver.prefetch(target, uniques)
-        found = {u: hex_of(resolver.get(target, u)) for u in uniques}
+        resolver.prefetch(target, rest)
+        found.update({u: hex_of(resolver.get(target, u)) for u in rest})
         ids = [None if v is None else found[str(v)] for v in values]
         batch.mark([v is not None and i is None for v, i in zip(values, ids, strict=True)])
         return ids
