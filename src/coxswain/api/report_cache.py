@@ -62,9 +62,10 @@ class VersionedCache:
         """The value of ``key`` at ``version`` (or the previous one while it is recomputed)."""
         slot = self._slot(key)
         if slot.has_value:
-            if slot.version != version:
+            value, stale = slot.value, slot.version != version
+            if stale:
                 self._refresh_in_background(slot, version, compute)
-            return slot.value  # type: ignore[no-any-return]
+            return value  # type: ignore[no-any-return]
         with slot.compute_lock:
             if not slot.has_value:
                 slot.value, slot.version, slot.has_value = compute(), version, True

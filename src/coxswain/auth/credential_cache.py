@@ -47,6 +47,7 @@ class ShortLivedCache(Generic[V]):
         self.max_entries = max_entries
         self._entries: dict[Hashable, tuple[float, V]] = {}
         self._lock = threading.Lock()
+        self.generation = 0  # bumped by clear(): read it before loading, pass it to put()
 
     def get(self, key: Hashable) -> V | None:
         entry = self._entries.get(key)
@@ -58,8 +59,12 @@ class ShortLivedCache(Generic[V]):
             return None
         return entry[1]
 
-    def put(self, key: Hashable, value: V) -> None:
+    def put(self, key: Hashable, value: V, generation: int | None = None) -> None:
+        """Store ``value``, unless the cache was cleared since ``generation`` was read (the
+        value was loaded before a change committed and would bring the old answer back)."""
         with self._lock:
+            if generation is not None and generation != self.generation:
+                return
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()
             self._entries[key] = (time.monotonic() + self.ttl, value)
@@ -67,6 +72,7 @@ class ShortLivedCache(Generic[V]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.generation += 1
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -141,8 +141,9 @@ def resolve_session(session: Session, cookie_value: str, *, now: datetime) -> Ac
     key = (engine_key(session), "session", token_hash)
     known: _KnownSession | None = CREDENTIALS.get(key)
     if known is None:
+        generation = CREDENTIALS.generation
         known = _load_session(session, token_hash, now)
-        CREDENTIALS.put(key, known)
+        CREDENTIALS.put(key, known, generation)
     if known.expires_at <= now:
         raise AuthenticationError("your session ended: log in again")
     if now - known.last_seen_at > IDLE_TIMEOUT:

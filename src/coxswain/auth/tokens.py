@@ -176,8 +176,9 @@ def principal_from_token(session: Session, secret: str, *, now: datetime) -> Pri
     key = (engine_key(session), "token", token_hash)
     known: _KnownToken | None = CREDENTIALS.get(key)
     if known is None:
+        generation = CREDENTIALS.generation
         known = _load_token(session, token_hash)
-        CREDENTIALS.put(key, known)
+        CREDENTIALS.put(key, known, generation)
     if known.expires_at is not None and known.expires_at <= now:
         raise AuthenticationError(f"API token {known.prefix}… expired")
     if known.last_used_at is None or now - known.last_used_at > TOUCH_EVERY:

@@ -95,12 +95,13 @@ def visibility_for(session: Session, principal: Principal) -> Visibility:
         changed = auth_changed_in(session)
         found: Visibility | None = None if changed else VISIBILITY.get(shared_key)
         if found is None:
+            generation = VISIBILITY.generation
             owners = {principal.user_id}
             if principal.role == Role.MANAGER.value:
                 owners |= subordinate_user_ids(session, principal.user_id)
             found = Visibility(everything=False, owner_ids=frozenset(owners))
             if not changed:
-                VISIBILITY.put(shared_key, found)
+                VISIBILITY.put(shared_key, found, generation)
         cache[key] = found
     return cache[key]
 
