@@ -72,3 +72,30 @@ def test_concurrent_first_callers_wait_for_one_computation() -> None:
         thread.join(10)
     assert results == [7] * 6
     assert calls == [1]
+
+
+def test_a_refresh_waits_as_long_as_the_last_computation_took() -> None:
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    cache = VersionedCache(clock=lambda: now[0], sleep=sleep)
+
+    def takes(seconds: float, value: int) -> int:
+        now[0] += seconds
+        return value
+
+    assert cache.get("dashboard", 1, lambda: takes(40.0, 1)) == 1  # computed 100 → 140 s
+    now[0] = 150.0  # the data changes 10 s after the computation ended
+    assert cache.get("dashboard", 2, lambda: takes(40.0, 2)) == 1
+    cache.wait_for_refreshes()
+    assert slept == [30.0]  # the refresh started at 180 s: 40 s after the end
+    assert cache.get("dashboard", 2, lambda: takes(1.0, 3)) == 2
+    now[0] = 1_000.0  # long after: a new change refreshes without waiting
+    assert cache.get("dashboard", 3, lambda: takes(1.0, 4)) == 2
+    cache.wait_for_refreshes()
+    assert slept == [30.0]
+    assert cache.get("dashboard", 3, lambda: takes(1.0, 5)) == 4
