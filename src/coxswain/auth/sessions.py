@@ -149,11 +149,9 @@ def resolve_session(session: Session, cookie_value: str, *, now: datetime) -> Ac
     if now - known.last_seen_at > IDLE_TIMEOUT:
         raise AuthenticationError("your session timed out: log in again")
     if now - known.last_seen_at > TOUCH_EVERY:
-        known.last_seen_at = now
-        session_id = known.active.session_id
-        stamp(
-            session, update(WebSession).where(WebSession.id == session_id).values(last_seen_at=now)
-        )
+        statement = update(WebSession).where(WebSession.id == known.active.session_id)
+        if stamp(session, statement.values(last_seen_at=now)):
+            known.last_seen_at = now  # skipped while busy: the next request tries again
     return known.active
 
 

@@ -182,10 +182,9 @@ def principal_from_token(session: Session, secret: str, *, now: datetime) -> Pri
     if known.expires_at is not None and known.expires_at <= now:
         raise AuthenticationError(f"API token {known.prefix}… expired")
     if known.last_used_at is None or now - known.last_used_at > TOUCH_EVERY:
-        known.last_used_at = now
-        stamp(
-            session, update(ApiToken).where(ApiToken.id == known.token_id).values(last_used_at=now)
-        )
+        statement = update(ApiToken).where(ApiToken.id == known.token_id)
+        if stamp(session, statement.values(last_used_at=now)):
+            known.last_used_at = now  # skipped while busy: the next request tries again
     return known.principal
 
 

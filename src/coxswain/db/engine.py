@@ -140,14 +140,17 @@ def unit_of_work(engine: Engine, *, write: bool = False) -> Iterator[Session]:
         session.close()
 
 
-def stamp(session: Session, statement: Any) -> None:
+def stamp(session: Session, statement: Any) -> bool:
     """Write a bookkeeping stamp for a request: inside its unit of work when that unit writes
-    anyway, otherwise on the side with :func:`best_effort`, so that a read stays a read."""
+    anyway, otherwise on the side with :func:`best_effort`, so that a read stays a read.
+
+    Returns whether it was written (or joined the unit's own writes); False when the database
+    was busy and the stamp was skipped, so the caller can try again on a later request."""
     if session.connection().get_execution_options().get(WRITE_OPTION, False):
         session.execute(statement)
-    else:
-        bind = session.get_bind()
-        best_effort(bind if isinstance(bind, Engine) else bind.engine, statement)
+        return True
+    bind = session.get_bind()
+    return best_effort(bind if isinstance(bind, Engine) else bind.engine, statement)
 
 
 def best_effort(engine: Engine, statement: Any, *, wait_ms: int = 200) -> bool:
