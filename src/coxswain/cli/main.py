@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -47,9 +48,12 @@ def main(
     ctx.obj = CliState(database_url=db)
 
 
-def _register() -> None:
-    """Import the command modules; each adds its commands to ``app``."""
-    from coxswain.cli import commands  # noqa: F401
+def _register(argv: Sequence[str] | None = None) -> None:
+    """Import the command modules; each adds its commands to ``app``. Given the command line,
+    only the modules of the command it names (all of them without one)."""
+    from coxswain.cli import commands
+
+    commands.load(argv)
 
 
 def run() -> None:
@@ -57,7 +61,7 @@ def run() -> None:
     if sys.argv[1:] == ["--version"]:  # answer at once, before loading every command module
         typer.echo(f"coxswain {__version__}")
         sys.exit(0)
-    _register()
+    _register(sys.argv[1:])
     try:
         app(standalone_mode=False)
     except CoxswainError as exc:
