@@ -22,7 +22,7 @@ import pyarrow.compute as _compute
 from coxswain.imports.engine.parsing import BadValue
 from coxswain.imports.engine.rows import RowParser
 from coxswain.imports.fast.arrow_blocks import ArrowBlock
-from coxswain.imports.fast.columns import ColumnBatch, _raw_column
+from coxswain.imports.fast.columns import ColumnBatch, _raw_column, parse_distinct
 
 # Arrow columns are typed loosely (see arrow_columns.py).
 Column: TypeAlias = Any
@@ -76,18 +76,7 @@ def _rows(table: pa.Table, index: int | None) -> list[list[str]]:
 
 
 def _parse_python(raw: list[str], parse: Any, required: bool) -> tuple[list[Any], np.ndarray]:
-    parsed: dict[str, Any] = {}
-    failed: set[str] = set()
-    for text in set(raw):
-        if not text:
-            parsed[text] = None
-            if required:
-                failed.add(text)
-            continue
-        try:
-            parsed[text] = parse(text)
-        except BadValue:
-            failed.add(text)
+    parsed, failed = parse_distinct(raw, parse, required)
     return [parsed.get(t) for t in raw], np.array([t in failed for t in raw], dtype=bool)
 
 

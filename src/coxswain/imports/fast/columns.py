@@ -39,22 +39,29 @@ def parse_columns(parser: RowParser, rows: list[tuple[int, list[str]]]) -> Colum
     batch.bad = [len(c) > width and any(x.strip() for x in c[width:]) for c in batch.cells]
     for name, index, default, value_map, parse, required in parser.steps:
         raw = _raw_column(batch.cells, index, default, value_map)
-        parsed: dict[str, Any] = {}
-        failed: set[str] = set()
-        for text in set(raw):
-            if not text:
-                parsed[text] = None
-                if required:
-                    failed.add(text)
-                continue
-            try:
-                parsed[text] = parse(text)
-            except BadValue:
-                failed.add(text)
+        parsed, failed = parse_distinct(raw, parse, required)
         batch.values[name] = [parsed.get(text) for text in raw]
         if failed:
             batch.mark([text in failed for text in raw])
     return batch
+
+
+def parse_distinct(raw: list[str], parse: Any, required: bool) -> tuple[dict[str, Any], set[str]]:
+    """Each distinct text of ``raw`` parsed once: the values by text, and the texts that
+    failed (a blank one fails when the field is required, and parses to None)."""
+    parsed: dict[str, Any] = {}
+    failed: set[str] = set()
+    for text in set(raw):
+        if not text:
+            parsed[text] = None
+            if required:
+                failed.add(text)
+            continue
+        try:
+            parsed[text] = parse(text)
+        except BadValue:
+            failed.add(text)
+    return parsed, failed
 
 
 def _raw_column(
