@@ -1,0 +1,106 @@
+"""The binary COPY stream (``imports/fast/pg_copy.py``) stores what the CSV COPY stores.
+
+Both are sent to a real PostgreSQL for the same block of values (NULLs in every nullable
+column, text that needs CSV quoting, non-ASCII text, timestamps before 2000 and after 2038,
+negative and 2**40 integers); the stored rows must be identical, and equal to the values
+written by hand below.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import numpy as np
+import psycopg
+import pyarrow as pa
+import pytest
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Uuid
+
+from coxswain.db.types import UTCDateTime
+from coxswain.imports.fast.arrow_insert import _copy, _copy_csv, sorted_id_hexes, sorted_ids
+from tests.conftest import PG_ADMIN_DSN, require_backend
+
+TABLE = Table(
+    "copy_probe",
+    MetaData(),
+    Column("id", Uuid, primary_key=True),
+    Column("ref", Uuid),
+    Column("at", UTCDateTime),
+    Column("amount", BigInteger),
+    Column("small", Integer),
+    Column("label", String(50)),
+)
+DDL = (
+    "CREATE TEMP TABLE copy_probe (id uuid PRIMARY KEY, ref uuid, at timestamptz,"
+    " amount bigint, small integer, label varchar(50))"
+)
+REF = "abcdef0123456789ABCDEF0123456789"
+EXPECTED = [
+    (None, datetime(2023, 10, 1, 9, 50, tzinfo=UTC), 1, 1, "plain"),
+    (uuid.UUID(REF), datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC), None, 2, ""),
+    (None, datetime(2000, 1, 1, tzinfo=UTC), -5, None, "héllo ✓"),
+    (uuid.UUID(REF), datetime(2038, 1, 19, 3, 14, 8, tzinfo=UTC), 2**40, -7, None),
+    (None, datetime(1960, 2, 29, 12, tzinfo=UTC), None, 0, 'a,b"c\nd'),
+]
+
+
+def _columns() -> dict[str, object]:
+    return {
+        "ref": np.array([None, REF, None, REF.lower(), None], dtype=object),
+        "at": pa.chunked_array(
+            [
+                pa.array(["2023-10-01T09:50:00Z", "1999-12-31T23:59:59Z"]),
+                pa.array(["2000-01-01T00:00:00Z", "2038-01-19T03:14:08Z", "1960-02-29T12:00:00Z"]),
+            ]
+        ),
+        "amount": np.array([1, None, -5, 2**40, None], dtype=object),
+        "small": np.array([1, 2, None, -7, 0], dtype=object),
+        "label": pa.chunked_array([pa.array(["plain", "", "héllo ✓", None, 'a,b"c\nd'])]),
+    }
+
+
+def _stored(connection: psycopg.Connection) -> list[tuple[object, ...]]:
+    rows = connection.execute(
+        "SELECT id, ref, at, amount, small, label FROM copy_probe ORDER BY id"
+    ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+def test_binary_copy_stores_what_csv_copy_stores() -> None:
+    require_backend("postgresql")
+    ids = sorted_ids(len(EXPECTED))
+    hexes = ids.tobytes().hex()
+    hex_ids = np.array([hexes[i : i + 32] for i in range(0, 160, 32)], dtype=object)
+    with psycopg.connect(PG_ADMIN_DSN) as connection:
+        connection.execute(DDL)
+        _copy(connection, TABLE, ids, _columns())
+        binary = _stored(connection)
+        connection.execute("TRUNCATE copy_probe")
+        _copy_csv(connection, TABLE, {"id": hex_ids, **_columns()})
+        text = _stored(connection)
+        connection.rollback()
+    assert binary == text
+    assert [row[0] for row in binary] == [uuid.UUID(hexes[i : i + 32]) for i in range(0, 160, 32)]
+    assert [row[1:] for row in binary] == EXPECTED
+
+
+def test_binary_copy_refuses_an_id_that_is_not_hex() -> None:
+    require_backend("postgresql")
+    columns = _columns()
+    columns["ref"] = np.array([None, "zz" * 16, None, REF, None], dtype=object)
+    with psycopg.connect(PG_ADMIN_DSN) as connection:
+        connection.execute(DDL)
+        with pytest.raises(ValueError, match="hex"):
+            _copy(connection, TABLE, sorted_ids(5), columns)
+        connection.rollback()
+
+
+def test_sorted_ids_are_ascending_version_7_ids() -> None:
+    hexes = sorted_id_hexes(10_000)
+    assert hexes == sorted(hexes)
+    assert len(set(hexes)) == 10_000
+    parsed = [uuid.UUID(h) for h in hexes]
+    assert {u.version for u in parsed} == {7}
+    assert {u.variant for u in parsed} == {uuid.RFC_4122}
+    assert sorted_id_hexes(0) == []
