@@ -24,6 +24,7 @@ Column: TypeAlias = Any
 pc: Any = _compute
 
 _ISO_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 _PLAIN = r"^(?P<sign>[+-]?)(?P<whole>\d{1,15})(?:\.(?P<frac>\d{1,18}))?$"
 _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _random = np.random.default_rng(int.from_bytes(os.urandom(16), "big"))
@@ -42,6 +43,18 @@ def mask(array: Column) -> np.ndarray:
     if values.dtype == object:
         return np.array([bool(v) for v in values.tolist()], dtype=bool)
     return np.asarray(values, dtype=bool)
+
+
+def distinct_codes(column: Column) -> tuple[np.ndarray, list[str]]:
+    """Dictionary codes per row and the distinct cells they index (each handled once)."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes, encoded.dictionary.to_pylist()
+
+
+def empty_to_null(column: Column) -> Column:
+    """Empty cells as NULL (what the row path stores for a blank optional cell)."""
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
 
 
 def text_doubts(column: Column, *, max_length: int | None, required: bool) -> np.ndarray:
@@ -69,13 +82,29 @@ def iso_utc_doubts(column: Column, *, required: bool) -> np.ndarray:
             for start, stop in ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19))
         ]
         year, month, day, hour, minute, second = parts
-        month_ok = (month >= 1) & (month <= 12)
-        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-        last_day = _DAYS[np.where(month_ok, month, 1)] + ((month == 2) & leap)
-        valid = month_ok & (day >= 1) & (day <= last_day) & (year >= 1)
-        valid &= (hour < 24) & (minute < 60) & (second < 60)
+        valid = _calendar(year, month, day) & (hour < 24) & (minute < 60) & (second < 60)
         doubt |= ok & ~valid
     return doubt
+
+
+def iso_date_doubts(column: Column) -> np.ndarray:
+    """Rows not written ``YYYY-MM-DD`` with a real calendar date (empty cells are NULL)."""
+    empty = mask(pc.equal(column, ""))
+    doubt = ~empty & ~mask(pc.match_substring_regex(column, _ISO_DATE))
+    ok = ~doubt & ~empty
+    if ok.any():
+        filled = pc.if_else(pa.array(ok), column, "2000-01-01")
+        year, month, day = (_digits(filled, a, b) for a, b in ((0, 4), (5, 7), (8, 10)))
+        doubt |= ok & ~_calendar(year, month, day)
+    return np.asarray(doubt, dtype=bool)
+
+
+def _calendar(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Whether each (year, month, day) is a real date of the proleptic Gregorian calendar."""
+    month_ok = (month >= 1) & (month <= 12)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    last_day = _DAYS[np.where(month_ok, month, 1)] + ((month == 2) & leap)
+    return np.asarray(month_ok & (day >= 1) & (day <= last_day) & (year >= 1), dtype=bool)
 
 
 def _digits(column: Column, start: int, stop: int) -> np.ndarray:
@@ -96,8 +125,9 @@ def sqlite_timestamps(column: Column) -> Column:
 def money_minor(column: Column, exponents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Plain decimal amounts in minor units (``exponents[i]`` decimals for row ``i``).
 
-    Returns ``(minor, doubt)``; empty cells give ``minor`` 0 (the caller stores NULL). A cell
-    with more decimals than its currency has would need rounding: it is left to the row path.
+    Returns ``(minor, doubt)``; empty cells give ``minor`` 0 (the caller stores NULL). Decimals
+    beyond the currency's are fine when they are zeros (``100.00`` yen is 100); a cell that
+    would need rounding, or more than 18 digits in minor units, is left to the row path.
     """
     parts = pc.extract_regex(column, _PLAIN)
     matched = mask(pc.is_valid(parts))
@@ -114,12 +144,15 @@ def money_minor(column: Column, exponents: np.ndarray) -> tuple[np.ndarray, np.n
         )
     )
     negative = mask(pc.equal(sign_text, "-"))
-    too_fine = frac_length > exponents
-    shift = np.where(too_fine, 0, exponents - frac_length)
-    minor = whole * 10**exponents + np.where(too_fine, 0, frac_value) * 10**shift
+    excess = np.maximum(frac_length - exponents, 0)
+    divisor = np.power(10, excess, dtype=np.int64)
+    rounding = frac_value % divisor != 0
+    too_large = whole >= np.power(10, np.maximum(18 - exponents, 0), dtype=np.int64)
+    frac_minor = frac_value // divisor * np.power(10, np.maximum(exponents - frac_length, 0))
+    minor = np.where(too_large, 0, whole) * np.power(10, exponents, dtype=np.int64) + frac_minor
     minor = np.where(negative, -minor, minor)
-    doubt = ~empty & (~matched | too_fine)
-    return np.where(empty, 0, minor), doubt
+    doubt = ~empty & (~matched | rounding | too_large)
+    return np.where(empty | doubt, 0, minor), doubt
 
 
 def new_id_hexes(count: int) -> list[str]:

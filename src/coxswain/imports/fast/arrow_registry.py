@@ -1,7 +1,9 @@
 """When a file takes the Arrow path, and the loop that feeds it blocks.
 
-Stage history has an Arrow writer of its own (:mod:`arrow_history`); opportunities and leads
-go through their column builders (``fast/``), fed Arrow-parsed batches (:mod:`arrow_batch`).
+Stage history and opportunities have Arrow writers of their own (:mod:`arrow_history`,
+:mod:`arrow_opportunities`); leads, and opportunities whose mapping has defaults, value maps or
+formats, go through their column builders (``fast/``), fed Arrow-parsed batches
+(:mod:`arrow_batch`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from coxswain.imports.engine.rows import RowParser
 from coxswain.imports.fast.arrow_batch import arrow_batch
 from coxswain.imports.fast.arrow_blocks import ArrowBlock, ArrowCsvBlocks, plain_dialect
 from coxswain.imports.fast.arrow_history import ArrowStageChanges, arrow_ready
+from coxswain.imports.fast.arrow_opportunities import ArrowOpportunities, opportunities_ready
+from coxswain.imports.fast.deals import OpportunityColumns
 from coxswain.imports.fast.registry import ROW_PATH_FLAGS
 from coxswain.imports.fast.runner import FastBuilder, write_columns, write_fast
 from coxswain.imports.writers.base import EntityWriter
 from coxswain.imports.writers.deals import StageChangeWriter
+from coxswain.imports.writers.opportunities import OpportunityWriter
 
 Tick = Callable[[tuple[int, int], int], None]
 COLUMN_ENTITIES = frozenset({"opportunities", "leads"})
@@ -55,6 +60,13 @@ def arrow_blocks(
     blocks = ArrowCsvBlocks(reader.path, reader.dialect, parser.width)
     if entity == "stage_changes" and isinstance(writer, StageChangeWriter):
         return (ArrowStageChanges(writer, parser), blocks) if arrow_ready(parser.bound) else None
+    if (
+        entity == "opportunities"
+        and isinstance(writer, OpportunityWriter)
+        and isinstance(fast, OpportunityColumns)
+        and opportunities_ready(parser.bound)
+    ):
+        return ArrowOpportunities(writer, fast, parser), blocks
     if entity in COLUMN_ENTITIES:
         return ColumnBlocks(writer, fast, parser), blocks
     return None
