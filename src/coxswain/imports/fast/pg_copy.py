@@ -3,11 +3,12 @@
 In ``COPY ... (FORMAT binary)`` each row is a 16-bit field count followed by, per field, a
 32-bit length (``-1`` for NULL) and the value in the type's binary form: a uuid as its 16
 bytes, a ``bigint`` as 8 big-endian bytes, a ``timestamptz`` as microseconds since
-2000-01-01 UTC, text as its UTF-8 bytes. The server then calls each type's ``recv`` function
-instead of parsing text (``uuid_in``, ``timestamptz_in`` and the CSV scanner were a third of
-its time on stage history). Each column is encoded for the whole block at once (fixed-width
-fields as an ``(n, 4 + width)`` byte matrix, text through Arrow's binary kernels) and the
-fields of each row are joined by Arrow's ``binary_join_element_wise``: no Python per row.
+2000-01-01 UTC, a ``date`` as days since then, text as its UTF-8 bytes. The server then
+calls each type's ``recv`` function instead of parsing text (``uuid_in``,
+``timestamptz_in`` and the CSV scanner were a third of its time on stage history). Each
+column is encoded for the whole block at once (fixed-width fields as an ``(n, 4 + width)``
+byte matrix, text through Arrow's binary kernels) and the fields of each row are joined by
+Arrow's ``binary_join_element_wise``: no Python per row.
 
 :func:`encode_column` returns ``None`` for a value form it does not know; the caller then
 uses the CSV ``COPY`` instead.
@@ -20,7 +21,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as _compute
-from sqlalchemy import BigInteger, Integer, SmallInteger, String, Uuid
+from sqlalchemy import BigInteger, Boolean, Date, Integer, SmallInteger, String, Uuid
 from sqlalchemy.types import TypeEngine
 
 from coxswain.db.types import UTCDateTime
@@ -90,28 +91,79 @@ def uuid_bytes(hexes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _integers(values: Any, dtype: str) -> tuple[np.ndarray, np.ndarray] | None:
     if isinstance(values, np.ndarray):
         null = _null_mask(values) if values.dtype == object else np.zeros(len(values), bool)
-        numbers = np.where(null, 0, values).astype(np.int64)
-    else:
-        array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-        if not pa.types.is_integer(array.type):
+        if values.dtype == object and any(
+            not isinstance(v, int | np.integer) or isinstance(v, bool)
+            for v in values[~null].tolist()
+        ):
             return None
-        null = np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-        numbers = np.asarray(array.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
+        numbers = np.where(null, 0, values).astype(np.int64)
+        return numbers.astype(dtype).view(np.uint8).reshape(len(numbers), -1), null
+    array = _arrow(values)
+    if not pa.types.is_integer(array.type):
+        return None
+    return _numbers(array, dtype)
+
+
+def _arrow(values: Any) -> Column:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _numbers(array: Column, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """An Arrow integer array as big-endian bytes (an ``(n, width)`` matrix) and its nulls."""
+    null = np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    numbers = np.asarray(array.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
     return numbers.astype(dtype).view(np.uint8).reshape(len(numbers), -1), null
 
 
 def _timestamps(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """ISO-8601 UTC text (``YYYY-MM-DDTHH:MM:SSZ``, checked by the caller) as timestamptz."""
+    """Aware datetimes, or ISO-8601 text with a zone (``...Z``, ``...+02:00``), as timestamptz
+    (microseconds since 2000-01-01 UTC). None for anything else (naive datetimes, text
+    without a zone or with fractions), which the CSV COPY hands to PostgreSQL's own parser."""
     if isinstance(values, np.ndarray):
-        return None
-    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    if not pa.types.is_string(array.type):
-        return None
-    seconds = pc.cast(array, pa.timestamp("s", tz="UTC")).cast(pa.int64())
-    null = np.asarray(seconds.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    unix = np.asarray(seconds.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
-    micros = ((unix - EPOCH_2000) * 1_000_000).astype(">i8")
-    return micros.view(np.uint8).reshape(len(micros), 8), null
+        listed = values.tolist()
+        if any(v is not None and (v.tzinfo is None or v.utcoffset() is None) for v in listed):
+            return None
+        array = pa.array(listed, pa.timestamp("us", tz="UTC"))
+    else:
+        array = _arrow(values)
+        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+            return None
+        try:
+            array = pc.cast(array, pa.timestamp("s", tz="UTC"))
+        except pa.ArrowInvalid:
+            return None
+    micros = pc.cast(pc.cast(array, pa.timestamp("us", tz="UTC")), pa.int64())
+    return _numbers(pc.subtract(micros, EPOCH_2000 * 1_000_000), ">i8")
+
+
+def _dates(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """ISO dates (``YYYY-MM-DD`` text, or date objects) as days since 2000-01-01."""
+    if isinstance(values, np.ndarray):
+        array = pa.array(values.tolist(), pa.date32())
+    else:
+        array = _arrow(values)
+        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            try:
+                array = pc.cast(array, pa.date32())
+            except pa.ArrowInvalid:
+                return None
+        elif not pa.types.is_date32(array.type):
+            return None
+    return _numbers(pc.subtract(pc.cast(array, pa.int32()), EPOCH_2000 // 86_400), ">i4")
+
+
+def _booleans(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    if isinstance(values, np.ndarray) and values.dtype == bool:
+        array = pa.array(values)
+    elif isinstance(values, np.ndarray):
+        if any(v is not None and not isinstance(v, bool | np.bool_) for v in values.tolist()):
+            return None
+        array = pa.array(values.tolist(), pa.bool_())
+    else:
+        array = _arrow(values)
+        if not pa.types.is_boolean(array.type):
+            return None
+    return _numbers(pc.cast(array, pa.int8()), ">i1")
 
 
 def text_field(values: Any) -> Column:
@@ -139,6 +191,12 @@ def encode_column(column_type: TypeEngine[Any], values: Any) -> Column | None:
     if isinstance(column_type, UTCDateTime):
         stamps = _timestamps(values)
         return None if stamps is None else fixed_field(*stamps)
+    if isinstance(column_type, Date):
+        days = _dates(values)
+        return None if days is None else fixed_field(*days)
+    if isinstance(column_type, Boolean):
+        flags = _booleans(values)
+        return None if flags is None else fixed_field(*flags)
     for kind, dtype in _INTEGERS.items():
         if isinstance(column_type, kind):
             numbers = _integers(values, dtype)
