@@ -44,11 +44,12 @@ def row_hashes(table: pa.Table, salt: str, rows: np.ndarray) -> list[str]:
     ]
 
 
-def stored_timestamp(now: datetime, sqlite: bool) -> str:
-    """``now`` in the text form each database stores (SQLite: SQLAlchemy's own form)."""
+def stored_timestamp(now: datetime, sqlite: bool) -> str | datetime:
+    """``now`` as each database's insert takes it: on SQLite the text SQLAlchemy stores, on
+    PostgreSQL the aware datetime (the COPY encodes it)."""
     if sqlite:
         return now.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-    return now.isoformat()
+    return now
 
 
 class BlockRows:
