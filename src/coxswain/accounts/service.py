@@ -5,6 +5,7 @@ ops and admins change any. Deleting is soft (``deleted_at``)."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from coxswain.accounts.schemas import (
     ContactRead,
     ContactWrite,
 )
-from coxswain.auth.listing import Page, PageParams, fetch_page
+from coxswain.auth.listing import Page, PageParams, fetch_page, rows_as_dicts
 from coxswain.auth.principal import Permission, Principal
 from coxswain.auth.records import (
     check_owner_writable,
@@ -37,11 +38,16 @@ SORTABLE = {
 }
 
 
-def list_accounts(
+ACCOUNT_COLUMNS = tuple(getattr(Account, name) for name in AccountRead.model_fields)
+
+
+def list_account_rows(
     session: Session, actor: Principal, filters: AccountFilters, params: PageParams
-) -> Page[AccountRead]:
+) -> Page[dict[str, Any]]:
+    """One page of accounts as plain rows shaped like :class:`AccountRead` (column select:
+    no ORM identity map, no per-row model)."""
     actor.require(Permission.READ, "list accounts")
-    stmt = select(Account).where(Account.deleted_at.is_(None))
+    stmt = select(*ACCOUNT_COLUMNS).where(Account.deleted_at.is_(None))
     if filters.q:
         q = filters.q.lower()
         stmt = stmt.where(
@@ -58,8 +64,15 @@ def list_accounts(
     page = fetch_page(
         session, stmt, params, sortable=SORTABLE, default_sort="name", tie_breaker=Account.id
     )
+    return Page(rows_as_dicts(page.items), page.limit, page.offset, page.has_more, page.total)
+
+
+def list_accounts(
+    session: Session, actor: Principal, filters: AccountFilters, params: PageParams
+) -> Page[AccountRead]:
+    page = list_account_rows(session, actor, filters, params)
     return Page(
-        [AccountRead.model_validate(r[0]) for r in page.items],
+        [AccountRead.model_validate(row) for row in page.items],
         page.limit,
         page.offset,
         page.has_more,

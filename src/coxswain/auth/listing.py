@@ -43,6 +43,26 @@ class Page(Generic[T]):
     total: int | None = None
 
 
+def sort_fields(
+    sort: str | None, sortable: Mapping[str, Any], default: str
+) -> list[tuple[str, bool]]:
+    """``(field, descending)`` pairs for ``sort`` (``-`` prefix descending).
+
+    Raises:
+        ValidationError: a field that is not sortable (the message lists those that are).
+    """
+    fields: list[tuple[str, bool]] = []
+    for part in (sort or default).split(","):
+        name = part.strip()
+        descending = name.startswith("-")
+        name = name.lstrip("-+")
+        if name not in sortable:
+            allowed = ", ".join(sorted(sortable))
+            raise ValidationError(f"cannot sort by {name!r}: expected one of {allowed}")
+        fields.append((name, descending))
+    return fields
+
+
 def order_by_clauses(
     sort: str | None, sortable: Mapping[str, Any], default: str
 ) -> list[ColumnElement[Any]]:
@@ -51,27 +71,41 @@ def order_by_clauses(
     Raises:
         ValidationError: a field that is not sortable (the message lists those that are).
     """
-    clauses: list[ColumnElement[Any]] = []
-    for part in (sort or default).split(","):
-        name = part.strip()
-        descending = name.startswith("-")
-        name = name.lstrip("-+")
-        if name not in sortable:
-            allowed = ", ".join(sorted(sortable))
-            raise ValidationError(f"cannot sort by {name!r}: expected one of {allowed}")
-        column = sortable[name]
-        clauses.append(_ordered(column, descending))
-    return clauses
+    return [
+        _ordered(sortable[name], descending, is_nullable(sortable[name]))
+        for name, descending in sort_fields(sort, sortable, default)
+    ]
 
 
-def _ordered(column: Any, descending: bool) -> ColumnElement[Any]:
+def is_nullable(column: Any) -> bool:
+    """Whether an ORM attribute's column may hold NULL (False for anything else)."""
+    nullable = getattr(getattr(column, "property", None), "columns", [None])[0]
+    return nullable is not None and bool(getattr(nullable, "nullable", False))
+
+
+def ordered_like(column: Any, descending: bool, nullable: bool) -> ColumnElement[Any]:
+    """``column`` ordered as :func:`order_by_clauses` orders a column of that nullability (for
+    the columns of a subquery, which carry no ORM attribute to tell)."""
+    return _ordered(column, descending, nullable)
+
+
+def _ordered(column: Any, descending: bool, nullable: bool) -> ColumnElement[Any]:
     """Empty values last for nullable columns; plain order otherwise, so that an index on the
     column (the primary key, a foreign key) can serve ``ORDER BY ... LIMIT`` without a sort."""
     clause: ColumnElement[Any] = column.desc() if descending else column.asc()
-    nullable = getattr(getattr(column, "property", None), "columns", [None])[0]
-    if nullable is not None and getattr(nullable, "nullable", False):
-        return clause.nulls_last()
-    return clause
+    return clause.nulls_last() if nullable else clause
+
+
+def rows_as_dicts(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Rows of a column select as plain dicts keyed by their labels, in select order.
+
+    The labels are read once per page: ``row._mapping`` per row rebuilds its key view, which
+    costs more than copying the values.
+    """
+    if not rows:
+        return []
+    keys = rows[0]._fields
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def fetch_page(

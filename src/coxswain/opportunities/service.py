@@ -13,13 +13,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from coxswain.accounts.models import Account
 from coxswain.audit.models import OwnershipChange
 from coxswain.audit.service import apply_changes, json_safe, snapshot
-from coxswain.auth.listing import Page, PageParams, fetch_page
+from coxswain.auth.listing import Page, PageParams
 from coxswain.auth.principal import Permission, Principal
 from coxswain.auth.visibility import visibility_for
 from coxswain.core.clock import Clock, SystemClock
@@ -35,6 +34,7 @@ from coxswain.opportunities.changes import (
     flush_versioned,
     load_for_change,
 )
+from coxswain.opportunities.listing import base_query, list_opportunity_rows
 from coxswain.opportunities.models import LostReason, Opportunity, OpportunityStageChange, Stage
 from coxswain.opportunities.pipelines import default_pipeline, stages_of
 from coxswain.opportunities.schemas import (
@@ -44,8 +44,6 @@ from coxswain.opportunities.schemas import (
     OpportunityUpdate,
     StageChangeRead,
 )
-from coxswain.people.models import User
-from coxswain.people.service import team_member_ids
 
 CREATE_FIELDS = (
     "name",
@@ -60,94 +58,19 @@ CREATE_FIELDS = (
     "expected_close_on",
     "type",
 )
-SORTABLE = {
-    "id": Opportunity.id,
-    "name": Opportunity.name,
-    "amount_minor": Opportunity.amount_minor,
-    "opened_on": Opportunity.opened_on,
-    "closed_on": Opportunity.closed_on,
-    "expected_close_on": Opportunity.expected_close_on,
-    "created_at": Opportunity.created_at,
-    "updated_at": Opportunity.updated_at,
-}
-_owner = aliased(User, name="owner")
-
-
-READ_COLUMNS = tuple(
-    getattr(Opportunity, name)
-    for name in OpportunityRead.model_fields
-    if name not in ("owner_name", "stage_name", "account_name")
-)
-
-
-def _base_query() -> Any:
-    """Plain columns (no ORM identity map: a page of 200 deals costs a few milliseconds)."""
-    return (
-        select(
-            *READ_COLUMNS,
-            _owner.full_name.label("owner_name"),
-            Stage.name.label("stage_name"),
-            Account.name.label("account_name"),
-        )
-        .outerjoin(_owner, _owner.id == Opportunity.owner_id)
-        .join(Stage, Stage.id == Opportunity.stage_id)
-        .outerjoin(Account, Account.id == Opportunity.account_id)
-        .where(Opportunity.deleted_at.is_(None))
-    )
 
 
 def _to_read(row: Any) -> OpportunityRead:
     return OpportunityRead.model_validate(dict(row._mapping))
 
 
-def apply_filters(session: Session, stmt: Select[Any], filters: OpportunityFilters) -> Select[Any]:
-    """AND the filters onto a statement over ``Opportunity`` (joins ``Account`` for segment)."""
-    simple = {
-        "owner_id": Opportunity.owner_id,
-        "account_id": Opportunity.account_id,
-        "pipeline_id": Opportunity.pipeline_id,
-        "stage_id": Opportunity.stage_id,
-        "status": Opportunity.status,
-        "forecast_category": Opportunity.forecast_category,
-    }
-    for name, column in simple.items():
-        value = getattr(filters, name)
-        if value is not None:
-            stmt = stmt.where(column == (value.value if hasattr(value, "value") else value))
-    if filters.q:
-        stmt = stmt.where(func.lower(Opportunity.name).contains(filters.q.lower(), autoescape=True))
-    if filters.team_id is not None:
-        stmt = stmt.where(
-            Opportunity.owner_id.in_(sorted(team_member_ids(session, filters.team_id)))
-        )
-    if filters.segment is not None:
-        segment_accounts = select(Account.id).where(Account.segment == filters.segment.value)
-        stmt = stmt.where(Opportunity.account_id.in_(segment_accounts))
-    ranges: tuple[tuple[Any, Any, Any], ...] = (
-        (Opportunity.expected_close_on, filters.expected_close_from, filters.expected_close_to),
-        (Opportunity.closed_on, filters.closed_from, filters.closed_to),
-        (Opportunity.amount_minor, filters.min_amount_minor, filters.max_amount_minor),
-    )
-    for column, low, high in ranges:
-        if low is not None:
-            stmt = stmt.where(column >= low)
-        if high is not None:
-            stmt = stmt.where(column <= high)
-    return stmt
-
-
 def list_opportunities(
     session: Session, actor: Principal, filters: OpportunityFilters, params: PageParams
 ) -> Page[OpportunityRead]:
     """One page of the opportunities ``actor`` may see, filtered and sorted (default newest)."""
-    actor.require(Permission.READ, "list opportunities")
-    stmt = _base_query().where(visibility_for(session, actor).clause(Opportunity.owner_id))
-    stmt = apply_filters(session, stmt, filters)
-    page = fetch_page(
-        session, stmt, params, sortable=SORTABLE, default_sort="-id", tie_breaker=Opportunity.id
-    )
+    page = list_opportunity_rows(session, actor, filters, params)
     return Page(
-        items=[_to_read(row) for row in page.items],
+        items=[OpportunityRead.model_validate(row) for row in page.items],
         limit=page.limit,
         offset=page.offset,
         has_more=page.has_more,
@@ -161,7 +84,7 @@ def get_opportunity(
     """The opportunity, or NotFoundError when it does not exist or ``actor`` may not see it."""
     actor.require(Permission.READ, "read opportunities")
     row = session.execute(
-        _base_query().where(
+        base_query().where(
             Opportunity.id == opportunity_id,
             visibility_for(session, actor).clause(Opportunity.owner_id),
         )

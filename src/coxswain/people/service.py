@@ -7,11 +7,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from coxswain.audit.service import apply_changes, record_change, snapshot
-from coxswain.auth.listing import Page, PageParams, fetch_page
+from coxswain.auth.listing import Page, PageParams, fetch_page, rows_as_dicts
 from coxswain.auth.models import ApiToken
 from coxswain.auth.passwords import hash_password
 from coxswain.auth.principal import Permission, Principal
@@ -58,11 +58,22 @@ def _user_read(user: User) -> UserRead:
     return read.model_copy(update={"has_password": bool(user.password_hash)})
 
 
-def list_users(
+USER_COLUMNS = tuple(
+    # Whether a password is set, never the hash itself.
+    and_(User.password_hash.is_not(None), User.password_hash != "").label(name)
+    if name == "has_password"
+    else getattr(User, name)
+    for name in UserRead.model_fields
+)
+
+
+def list_user_rows(
     session: Session, actor: Principal, filters: UserFilters, params: PageParams
-) -> Page[UserRead]:
+) -> Page[dict[str, Any]]:
+    """One page of users as plain rows shaped like :class:`UserRead` (column select: no ORM
+    identity map, no per-row model)."""
     actor.require(Permission.READ, "list users")
-    stmt = select(User).where(User.deleted_at.is_(None))
+    stmt = select(*USER_COLUMNS).where(User.deleted_at.is_(None))
     if filters.q:
         pattern = filters.q.lower()
         stmt = stmt.where(
@@ -80,8 +91,19 @@ def list_users(
     page = fetch_page(
         session, stmt, params, sortable=USER_SORTABLE, default_sort="full_name", tie_breaker=User.id
     )
+    return Page(rows_as_dicts(page.items), page.limit, page.offset, page.has_more, page.total)
+
+
+def list_users(
+    session: Session, actor: Principal, filters: UserFilters, params: PageParams
+) -> Page[UserRead]:
+    page = list_user_rows(session, actor, filters, params)
     return Page(
-        [_user_read(r[0]) for r in page.items], page.limit, page.offset, page.has_more, page.total
+        [UserRead.model_validate(row) for row in page.items],
+        page.limit,
+        page.offset,
+        page.has_more,
+        page.total,
     )
 
 

@@ -17,7 +17,7 @@ from coxswain.accounts.schemas import (
 )
 from coxswain.api.deps import ClockDep, CurrentUser, SessionDep
 from coxswain.api.errors import CREATED, NO_CONTENT
-from coxswain.api.schemas import ERROR_RESPONSES, PageOut, json_response
+from coxswain.api.schemas import ERROR_RESPONSES, PageOut, json_page, json_response
 from coxswain.api.v1.audit import AuditEventOut, audit_of
 from coxswain.auth.listing import PageParams
 
@@ -34,7 +34,7 @@ def list_accounts(
 ) -> Response:
     filters = AccountFilters(**query.model_dump(include=set(AccountFilters.model_fields)))
     params = PageParams(**query.model_dump(include=set(PageParams.model_fields)))
-    return json_response(PageOut.of(service.list_accounts(session, user, filters, params)))
+    return json_page(service.list_account_rows(session, user, filters, params))
 
 
 @router.post("/accounts", response_model=AccountRead, status_code=CREATED)

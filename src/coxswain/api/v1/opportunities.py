@@ -13,10 +13,11 @@ from fastapi import APIRouter, Query, Response
 
 from coxswain.api.deps import ClockDep, CurrentUser, IfMatch, SessionDep, version_from
 from coxswain.api.errors import CREATED, NO_CONTENT
-from coxswain.api.schemas import ERROR_RESPONSES, PageOut, json_response
+from coxswain.api.schemas import ERROR_RESPONSES, PageOut, json_page
 from coxswain.api.v1.audit import AuditEventOut, audit_of
 from coxswain.auth.listing import PageParams
 from coxswain.opportunities import service, transitions
+from coxswain.opportunities.listing import list_opportunity_rows
 from coxswain.opportunities.reporting import ReportFilters
 from coxswain.opportunities.schemas import (
     Board,
@@ -51,7 +52,7 @@ def list_opportunities(
     """The opportunities the caller may see (reps: their own; managers: their teams')."""
     filters = OpportunityFilters(**query.model_dump(include=set(OpportunityFilters.model_fields)))
     params = PageParams(**query.model_dump(include=set(PageParams.model_fields)))
-    return json_response(PageOut.of(service.list_opportunities(session, user, filters, params)))
+    return json_page(list_opportunity_rows(session, user, filters, params))
 
 
 @router.get("/board", response_model=Board)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from coxswain.api.deps import ClockDep, CurrentUser, SessionDep
 from coxswain.api.errors import CREATED, NO_CONTENT
-from coxswain.api.schemas import ERROR_RESPONSES, PageOut, json_response
+from coxswain.api.schemas import ERROR_RESPONSES, PageOut, json_page
 from coxswain.api.v1.audit import AuditEventOut, audit_of
 from coxswain.auth.listing import PageParams
 from coxswain.people import service
@@ -37,7 +37,7 @@ def list_users(
 ) -> Response:
     filters = UserFilters(**query.model_dump(include=set(UserFilters.model_fields)))
     params = PageParams(**query.model_dump(include=set(PageParams.model_fields)))
-    return json_response(PageOut.of(service.list_users(session, user, filters, params)))
+    return json_page(service.list_user_rows(session, user, filters, params))
 
 
 @router.post("/users", response_model=UserRead, status_code=CREATED)
