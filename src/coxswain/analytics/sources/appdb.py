@@ -21,8 +21,8 @@ import ibis.expr.types as ir
 from sqlalchemy.engine import make_url
 
 from coxswain.analytics.engine import schema
-from coxswain.analytics.engine.expressions import QuantileCont
 from coxswain.analytics.errors import AnalyticsRequestError
+from coxswain.analytics.sources.appdb_sqlite import connect_report_backend
 from coxswain.analytics.sources.base import AnalyticsSource
 from coxswain.db.engine import normalize_url
 
@@ -264,9 +264,7 @@ def _connect(url: str) -> tuple[str, Any, DayFn]:
         database = parsed.database or ":memory:"
         if database != ":memory:" and not Path(database).exists():
             raise AnalyticsRequestError(f"database file {database} does not exist")
-        backend = ibis.sqlite.connect(database)
-        backend.con.create_aggregate("cx_quantile_cont", 2, QuantileCont)
-        return "sqlite", backend, _sqlite_day
+        return "sqlite", connect_report_backend(database), _sqlite_day
     backend = ibis.postgres.connect(
         host=parsed.host or "localhost",
         port=parsed.port or 5432,
