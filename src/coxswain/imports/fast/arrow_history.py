@@ -31,8 +31,8 @@ from coxswain.imports.fast.arrow_columns import (
     text_doubts,
 )
 from coxswain.imports.fast.arrow_deals import DealLookup
-from coxswain.imports.fast.arrow_insert import insert_columns
 from coxswain.imports.fast.columns import ColumnBatch
+from coxswain.imports.fast.pg_pipe import BackgroundCopy
 from coxswain.imports.fast.runner import row_path
 from coxswain.imports.resolver import IN_CHUNK
 from coxswain.imports.writers.deals import StageChangeWriter
@@ -76,6 +76,7 @@ class ArrowStageChanges:
         self.spec = parser.bound.spec
         self.sqlite = self.ctx.session.get_bind().dialect.name == "sqlite"
         self.deals = DealLookup(writer.opportunities, writer.table)
+        self.copies = BackgroundCopy(self.ctx.session)
 
     def column(self, table: pa.Table, name: str) -> Column | None:
         rule = self.rules.get(name)
@@ -96,26 +97,34 @@ class ArrowStageChanges:
                 max_length=spec.max_length if spec else 50,
                 required=spec.required if spec else False,
             )
-        out: dict[str, Any] = {}
+        changed_at = self.column(table, "changed_at")
+        assert changed_at is not None  # a required field: bind() refuses a file without it
+        doubt |= iso_utc_doubts(changed_at, required=True)
+        # Everything above is the block's own text; from here on the database is read, so the
+        # previous block's COPY (still running on the server) must be settled first.
+        self.copies.settle()
+        out: dict[str, Any] = {"changed_at": changed_at}
         deal_codes, deals = self._deals(table, doubt)
         self._stages(table, deal_codes, deals, doubt, out)
         self._users(table, doubt, out)
         self._amounts(table, deal_codes, deals, doubt, out)
-        changed_at = self.column(table, "changed_at")
-        assert changed_at is not None  # a required field: bind() refuses a file without it
-        doubt |= iso_utc_doubts(changed_at, required=True)
-        out["changed_at"] = changed_at
         good = np.flatnonzero(~doubt)
         fresh = self._fresh(good, deal_codes, deals, out)
         out["opportunity_id"] = np.array([d[0] if d else None for d in deals], dtype=object)[
             deal_codes
         ]
-        slow = list(np.flatnonzero(doubt))
-        if fresh.size and not self._insert(table, fresh, out):
-            slow += list(fresh)
+        slow = [int(i) for i in np.flatnonzero(doubt)]
+        if fresh.size:
+            self._insert(block, fresh, out, slow)
+            if slow:
+                self.copies.settle()  # the row path after this block's COPY, as before
         if slow:
-            self._row_path(block, sorted(int(i) for i in slow))
+            self._row_path(block, slow)
         self.deals.saw([d[0] for d in deals if d is not None])
+
+    def close(self, *, failed: bool = False) -> None:
+        """The end of the file (or of its Arrow blocks): the last block's COPY is settled."""
+        self.copies.close(failed=failed)
 
     def _deals(self, table: pa.Table, doubt: np.ndarray) -> tuple[np.ndarray, list[Any]]:
         column = self.column(table, "opportunity")
@@ -238,7 +247,12 @@ class ArrowStageChanges:
                 stored.add((deal.hex, stage.hex, _iso(at)))
         return stored
 
-    def _insert(self, table: pa.Table, fresh: np.ndarray, out: dict[str, Any]) -> bool:
+    def _insert(
+        self, block: ArrowBlock, fresh: np.ndarray, out: dict[str, Any], slow: list[int]
+    ) -> None:
+        """COPY the fresh rows (in the background on PostgreSQL); rows of a block the database
+        refuses go to the row path, in line order with the block's other ``slow`` rows."""
+        table = block.table
         source = self.column(table, EXTERNAL_SOURCE)
         take = pa.array(fresh)
         if source is None:
@@ -256,10 +270,18 @@ class ArrowStageChanges:
             "amount_minor": out["amount_minor"][fresh],
             "external_source": sources,
         }
-        if insert_columns(self.ctx.session, self.writer.table, columns, int(fresh.size)):
-            self.ctx.counters.inserted += int(fresh.size)
-            return True
-        return False
+        count = int(fresh.size)
+
+        def done(stored: bool) -> None:
+            if stored:
+                self.ctx.counters.inserted += count
+            elif slow:
+                slow.extend(fresh.tolist())  # the caller runs the row path next
+                slow.sort()
+            else:
+                self._row_path(block, sorted(fresh.tolist()))
+
+        self.copies.submit(self.writer.table, columns, count, done)
 
     def _row_path(self, block: ArrowBlock, rows: list[int]) -> None:
         picked = block.table.take(pa.array(rows, pa.int64()))

@@ -83,12 +83,22 @@ def write_blocks(
     """Every block: Arrow blocks to ``block_writer``, the rest (after an irregular block) to
     the column path ``fast`` in row batches, as the Python reader reads them."""
     pool = pa.default_memory_pool()
-    for number, block in enumerate(blocks.blocks(), start=1):
-        if isinstance(block, ArrowBlock):
-            block_writer.write(block)
-        else:
-            writer.ctx.counters.rows_read += len(block.rows)
-            write_fast(writer, fast, parser, block.rows)
-        del block
-        pool.release_unused()  # give the block's buffers back (peak RSS counts them)
-        tick(blocks.progress(), number)
+    close = getattr(block_writer, "close", None)  # a writer with a block still in flight
+    try:
+        for number, block in enumerate(blocks.blocks(), start=1):
+            if isinstance(block, ArrowBlock):
+                block_writer.write(block)
+            else:
+                if close is not None:
+                    close()
+                writer.ctx.counters.rows_read += len(block.rows)
+                write_fast(writer, fast, parser, block.rows)
+            del block
+            pool.release_unused()  # give the block's buffers back (peak RSS counts them)
+            tick(blocks.progress(), number)
+    except BaseException:
+        if close is not None:
+            close(failed=True)
+        raise
+    if close is not None:
+        close()

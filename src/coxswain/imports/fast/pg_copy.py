@@ -16,6 +16,7 @@ uses the CSV ``COPY`` instead.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -121,7 +122,11 @@ def _timestamps(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
     without a zone or with fractions), which the CSV COPY hands to PostgreSQL's own parser."""
     if isinstance(values, np.ndarray):
         listed = values.tolist()
-        if any(v is not None and (v.tzinfo is None or v.utcoffset() is None) for v in listed):
+        if all(v is None or isinstance(v, str) for v in listed):
+            return _timestamps(pa.array(listed, pa.string()))
+        if any(
+            not isinstance(v, datetime) or v.utcoffset() is None for v in listed if v is not None
+        ):
             return None
         array = pa.array(listed, pa.timestamp("us", tz="UTC"))
     else:
@@ -139,7 +144,12 @@ def _timestamps(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
 def _dates(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """ISO dates (``YYYY-MM-DD`` text, or date objects) as days since 2000-01-01."""
     if isinstance(values, np.ndarray):
-        array = pa.array(values.tolist(), pa.date32())
+        listed = values.tolist()
+        if all(v is None or isinstance(v, str) for v in listed):
+            return _dates(pa.array(listed, pa.string()))
+        if any(type(v) is not date for v in listed if v is not None):
+            return None
+        array = pa.array(listed, pa.date32())
     else:
         array = _arrow(values)
         if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
@@ -183,7 +193,15 @@ def text_field(values: Any) -> Column:
 
 
 def encode_column(column_type: TypeEngine[Any], values: Any) -> Column | None:
-    """One column's fields for every row of the block, or None for a form not handled here."""
+    """One column's fields for every row of the block, or None for a form not handled here
+    (the CSV COPY then sends the block as text and PostgreSQL judges the values itself)."""
+    try:
+        return _encode(column_type, values)
+    except (TypeError, ValueError, pa.ArrowException):
+        return None
+
+
+def _encode(column_type: TypeEngine[Any], values: Any) -> Column | None:
     if isinstance(column_type, Uuid):
         if not isinstance(values, np.ndarray):
             values = np.array(values.to_pylist(), dtype=object)
