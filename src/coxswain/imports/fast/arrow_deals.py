@@ -19,8 +19,9 @@ import uuid
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, literal, select, text
+from sqlalchemy import literal, select
 
+from coxswain.imports.fast.hex_keys import keys_query
 from coxswain.imports.writers.deals import OpportunityInfo
 
 CHUNK = 5000
@@ -42,11 +43,12 @@ class DealLookup:
         self.session = info.session
         postgres = self.session.get_bind().dialect.name == "postgresql"
         id_text = "replace(CAST({0} AS TEXT), '-', '')" if postgres else "{0}"
-        self._query = text(
+        self._query = keys_query(
+            self.session,
             f"SELECT external_id, {id_text.format('id')}, {id_text.format('pipeline_id')},"
             " currency FROM opportunities"
-            " WHERE external_source = :source AND external_id IN :values"
-        ).bindparams(bindparam("values", expanding=True))
+            " WHERE external_source = :source AND external_id {in_values}",
+        )
         empty = self.session.execute(select(literal(1)).select_from(history).limit(1)).first()
         self.track = empty is None
         self._seen = np.zeros(1 << (SEEN_BITS - 3) if self.track else 0, dtype=np.uint8)

@@ -23,6 +23,17 @@ def hex_id_sql(session: Session, column: str) -> str:
     return column  # SQLite stores UUIDs as 32 hex digits already
 
 
+def keys_query(session: Session, sql: str) -> TextClause:
+    """``sql`` with ``:values`` bound to a list of keys: on PostgreSQL one array parameter
+    (``= ANY(:values)``: one parameter to send and plan instead of thousands, and no query
+    text of thousands of placeholders for the driver to build and split), elsewhere an
+    expanding ``IN``. ``sql`` writes the test as ``{in_values}``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return text(sql.format(in_values="= ANY(:values)"))
+    expanding = text(sql.format(in_values="IN :values"))
+    return expanding.bindparams(bindparam("values", expanding=True))
+
+
 class HexKeys:
     """``external_id → id hex`` within one source, per table."""
 
@@ -33,10 +44,11 @@ class HexKeys:
 
     def _query(self, table: str) -> TextClause:
         if table not in self._queries:
-            self._queries[table] = text(
+            self._queries[table] = keys_query(
+                self.session,
                 f"SELECT external_id, {hex_id_sql(self.session, 'id')} FROM {table}"
-                " WHERE external_source = :source AND external_id IN :values"
-            ).bindparams(bindparam("values", expanding=True))
+                " WHERE external_source = :source AND external_id {in_values}",
+            )
         return self._queries[table]
 
     def find(self, table: str, values: list[str]) -> dict[str, Any]:
