@@ -129,7 +129,12 @@ def _kpis(
         resolved.windows, resolved.filters, by, tuple(slugs) if slugs else None, overall
     )
     return compute_kpis(
-        ws.model, ws.dialect, request, ws.runner("kpis"), providers(ws, resolved.filters)
+        ws.model,
+        ws.dialect,
+        request,
+        ws.runner("kpis"),
+        providers(ws, resolved.filters),
+        ws.batch_runner("kpis"),
     )
 
 
@@ -163,6 +168,9 @@ def _pipeline(ws: Workspace, wanted: str | None) -> str:
     return chosen
 
 
+FunnelSpec = tuple[Cohort, Dimension | None, str | None, bool]  # cohort, by, column, detail
+
+
 def _funnels(
     ws: Workspace,
     resolved: Resolved,
@@ -172,20 +180,28 @@ def _funnels(
     column: str | None = None,
     detail: bool = True,
 ) -> dict[int, list[Funnel]]:
+    (funnels,) = _funnel_set(ws, resolved, pipeline, [(cohort, by, column, detail)])
+    return funnels
+
+
+def _funnel_set(
+    ws: Workspace, resolved: Resolved, pipeline: str, specs: Sequence[FunnelSpec]
+) -> list[dict[int, list[Funnel]]]:
+    """The funnels of each spec: their queries built one by one while the previous run."""
     deals = resolved.filters.apply(ws.model.funnel_deals, Fact.DEALS, ws.model.deal_products)
-    query = funnel_query(
-        deals, ws.model.stages, pipeline, resolved.windows, cohort, ws.dialect, by, column, detail
+    stages, windows = ws.model.stages, resolved.windows
+    queries = (
+        funnel_query(deals, stages, pipeline, windows, cohort, ws.dialect, by, column, detail)
+        for cohort, by, column, detail in specs
     )
-    rows = ws.run(query, f"funnel {column or (by.value if by else 'all')}")
-    return funnels_by_window(
-        rows,
-        ws.model.stages,
-        pipeline,
-        cohort,
-        by,
-        grouped=column is not None,
-        windows=len(resolved.windows),
-    )
+    label = f"funnel {', '.join(s[2] or (s[1].value if s[1] else 'all') for s in specs)}"
+    results = ws.run_all(queries, label)
+    return [
+        funnels_by_window(
+            rows, stages, pipeline, c, by, grouped=col is not None, windows=len(windows)
+        )
+        for (c, by, col, _), rows in zip(specs, results, strict=True)
+    ]
 
 
 def funnel_report(
@@ -263,10 +279,17 @@ def bottleneck_report(
     ws.model.include_history()
     resolved = resolve(ws, ReportRequest(request.start, request.end, None, request.filters, True))
     chosen = _pipeline(ws, pipeline)
-    company = _funnels(ws, resolved, chosen, cohort, None, detail=False)
-    reps = _funnels(ws, resolved, chosen, cohort, Dimension.REP, detail=False)
-    teams = _funnels(ws, resolved, chosen, cohort, Dimension.TEAM, detail=False)
-    segments = _funnels(ws, resolved, chosen, cohort, None, "team_segment", detail=False)
+    company, reps, teams, segments = _funnel_set(
+        ws,
+        resolved,
+        chosen,
+        [
+            (cohort, None, None, False),
+            (cohort, Dimension.REP, None, False),
+            (cohort, Dimension.TEAM, None, False),
+            (cohort, None, "team_segment", False),
+        ],
+    )
     if avg_deal is None:
         (avg,) = _kpis(ws, resolved, None, ["avg_deal_size"])
         avg_deal = avg.values[0]

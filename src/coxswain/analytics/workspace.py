@@ -8,6 +8,8 @@ and finds the data's as-of date. Every report then queries the stored model.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -15,7 +17,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from coxswain.analytics.engine.compute import Runner
+from coxswain.analytics.engine.compute import BatchRunner, Runner
 from coxswain.analytics.engine.expressions import Dialect
 from coxswain.analytics.engine.model import (
     RATE_SCHEMA,
@@ -29,7 +31,13 @@ from coxswain.analytics.engine.money import RateCalendar, RateRow, rate_calendar
 from coxswain.analytics.engine.periods import from_day_number
 from coxswain.analytics.engine.targets import Org, TargetRow
 from coxswain.analytics.sources.base import AnalyticsSource
-from coxswain.analytics.sources.fetch import fetch_rows
+from coxswain.analytics.sources.fetch import (
+    Compiled,
+    compile_duckdb,
+    connection_lock,
+    fetch_rows,
+    run_compiled,
+)
 from coxswain.analytics.sources.model_store import stored_table
 from coxswain.core.clock import Clock, SystemClock
 
@@ -75,6 +83,38 @@ class Workspace:
 
     def runner(self, label: str) -> Runner:
         return lambda expr: self.run(expr, label)
+
+    def run_all(
+        self, exprs: Iterable[ir.Table], label: str = "query"
+    ) -> list[list[dict[str, Any]]]:
+        """The rows of each query of ``exprs``, in order.
+
+        On DuckDB a second thread runs each query while this one builds (``exprs`` may be
+        a generator) and compiles the next: the Python work overlaps DuckDB's, which
+        releases the GIL. Only SQL text goes to that thread. Elsewhere one after another.
+        """
+        if self.source.engine != "duckdb":
+            return [self.run(expr, label) for expr in exprs]
+        with ThreadPoolExecutor(1, thread_name_prefix="coxswain-query") as pool:
+            pending: list[Future[list[dict[str, Any]]]] = []
+            for expr in exprs:
+                compiled = compile_duckdb(expr)
+                if compiled is None:  # another engine's table: run here, in order
+                    done: Future[list[dict[str, Any]]] = Future()
+                    done.set_result(self.run(expr, label))
+                    pending.append(done)
+                else:
+                    pending.append(pool.submit(self._run_compiled, compiled, label))
+            return [future.result() for future in pending]
+
+    def _run_compiled(self, compiled: Compiled, label: str) -> list[dict[str, Any]]:
+        started = time.perf_counter()
+        rows = run_compiled(compiled)
+        self.log.entries.append((label, time.perf_counter() - started))
+        return rows
+
+    def batch_runner(self, label: str) -> BatchRunner:
+        return lambda exprs: self.run_all(exprs, label)
 
 
 def _rows(source: AnalyticsSource, name: str) -> list[dict[str, Any]]:
@@ -192,6 +232,19 @@ def _rate_table(source: AnalyticsSource, calendar: RateCalendar) -> ir.Table | N
         'CREATE TEMP TABLE "cx_rates" '
         "(currency VARCHAR(3), day BIGINT, factor DOUBLE PRECISION, extrapolated BOOLEAN)",
     )
+    if source.engine == "duckdb":  # one statement, the columns as list parameters
+        currency, day, factor, extrapolated = (list(c) for c in zip(*calendar.rows, strict=True))
+        with connection_lock(source.backend):
+            source.backend.con.execute(
+                'INSERT INTO "cx_rates" SELECT UNNEST($1), UNNEST($2), UNNEST($3), UNNEST($4)',
+                [
+                    currency,
+                    [int(d) for d in day],
+                    [float(f) for f in factor],
+                    [bool(e) for e in extrapolated],
+                ],
+            )
+        return _temp_table(source, "cx_rates")
     for start in range(0, len(calendar.rows), 1000):
         values = ", ".join(
             f"({_quote(c)}, {int(d)}, {float(f)!r}, {'TRUE' if e else 'FALSE'})"

@@ -7,11 +7,13 @@ Ibis table expression and returns its rows (the service's, with timing and engin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from coxswain.analytics.engine import (  # noqa: F401  (they register the KPIs)
@@ -45,6 +47,8 @@ from coxswain.analytics.engine.expressions import Dialect
 from coxswain.analytics.engine.model import Model
 
 Runner = Callable[[ir.Table], list[dict[str, Any]]]
+# Runs several queries (possibly given lazily), returns their rows in order.
+BatchRunner = Callable[[Iterable[ir.Table]], list[list[dict[str, Any]]]]
 Groups = dict[tuple[int, str | None], dict[str, float | None]]
 WINDOW_COLUMN = "_window"
 GROUP_COLUMN = "_group"
@@ -99,19 +103,49 @@ def _flags(
 
 
 def _aggregates(
-    rows: ir.Table, scopes: Sequence[Scope], windows: Sequence[Window], dialect: Dialect
+    rows: ir.Table,
+    scopes: Sequence[Scope],
+    windows: Sequence[Window],
+    dialect: Dialect,
+    rolled_up: bool = False,
 ) -> dict[str, ir.Scalar]:
     """Every measure of every scope in every window, as conditional aggregates over
-    ``rows`` (one pass), each reading its scope's flag column (see :func:`_fact_query`)."""
+    ``rows`` (one pass), each reading its scope's flag column (see :func:`_fact_query`).
+
+    With ``rolled_up``, only the measures that cannot be added up from groups (quantiles,
+    means, distinct counts, ...): the others come from the grouped query (:func:`_roll_up`).
+    """
     aggregates: dict[str, ir.Scalar] = {}
     for index, window in enumerate(windows):
         for scope in scopes:
             context = MeasureContext(dialect, window, rows[_flag(index, scope.name)], rows)
-            aggregates[_column(index, scope.name, ROWS)] = context.count().cast("float64")
+            if not rolled_up:
+                aggregates[_column(index, scope.name, ROWS)] = context.count().cast("float64")
             for measure in scope.measures:
-                column = _column(index, scope.name, measure.name)
-                aggregates[column] = measure.expr(rows, context).cast("float64")
+                expr = measure.expr(rows, context).cast("float64")
+                if not (rolled_up and additive(expr)):
+                    aggregates[_column(index, scope.name, measure.name)] = expr
     return aggregates
+
+
+def additive(expr: ir.Scalar) -> bool:
+    """Whether ``expr`` is ``COALESCE(SUM(...), 0)`` (under float casts): its value over
+    all rows is then the sum of its values over the groups of any partition of the rows
+    (0 when there are no rows)."""
+    op = expr.op()
+    while isinstance(op, ops.Cast) and op.to.is_floating():
+        op = op.arg
+    if not (
+        isinstance(op, ops.Coalesce)
+        and len(op.arg) == 2
+        and isinstance(op.arg[1], ops.Literal)
+        and op.arg[1].value == 0
+    ):
+        return False
+    inner = op.arg[0]
+    while isinstance(inner, ops.Cast) and inner.to.is_floating():
+        inner = inner.arg
+    return isinstance(inner, ops.Sum)
 
 
 def _fact_query(
@@ -120,8 +154,10 @@ def _fact_query(
     windows: Sequence[Window],
     dialect: Dialect,
     dimension: Dimension | None,
-) -> ir.Table:
-    """One query for ``scopes`` (all on one fact) and all ``windows``.
+    rolled_up: bool = False,
+) -> ir.Table | None:
+    """One query for ``scopes`` (all on one fact) and all ``windows`` (``None`` when
+    ``rolled_up`` leaves it nothing to compute).
 
     Grouped by a time dimension, ``scopes`` must be a single scope (its anchor decides the
     month, week, ...); otherwise any number of scopes share one scan. Rows in no scope of
@@ -131,7 +167,9 @@ def _fact_query(
     """
     flags = _flags(base, scopes, windows)
     rows = base.filter(ibis.or_(*flags.values())).mutate(**flags)
-    aggregates = _aggregates(rows, scopes, windows, dialect)
+    aggregates = _aggregates(rows, scopes, windows, dialect, rolled_up)
+    if not aggregates:
+        return None
     if dimension is None:
         return rows.aggregate(**aggregates).mutate(**{GROUP_COLUMN: ibis.null("string")})
     key = group_key(rows, scopes[0].fact, dimension, scopes[0].anchor).cast("string")
@@ -160,8 +198,26 @@ def _collect(
             target = into.setdefault((index, group), {})
             for scope in scopes:
                 for name in (ROWS, *[m.name for m in scope.measures]):
-                    value = row[_column(index, scope.name, name)]
-                    target[f"{scope.name}.{name}"] = None if value is None else float(value)
+                    column = _column(index, scope.name, name)
+                    if column in row:
+                        value = row[column]
+                        target[f"{scope.name}.{name}"] = None if value is None else float(value)
+
+
+def _roll_up(
+    scopes: Sequence[Scope], windows: int, rows: list[dict[str, Any]], into: Groups
+) -> None:
+    """Each measure the whole's own query left out (the additive ones: see
+    :func:`_aggregates`) as the sum of the groups' values (``rows`` of a query grouped
+    over the same rows as the whole, so every row is in exactly one group; no group: 0)."""
+    for index in range(windows):
+        target = into.setdefault((index, None), {})
+        for scope in scopes:
+            for name in (ROWS, *[m.name for m in scope.measures]):
+                key = f"{scope.name}.{name}"
+                if key not in target:
+                    column = _column(index, scope.name, name)
+                    target[key] = math.fsum(float(r[column]) for r in rows)
 
 
 def _group_label(dimension: Dimension, raw: object) -> str:
@@ -197,27 +253,46 @@ def _run_scopes(
     model: Model,
     dialect: Dialect,
     request: KpiRequest,
-    runner: Runner,
+    run_all: BatchRunner,
     scopes: Sequence[Scope],
 ) -> tuple[Groups, Groups]:
-    """Measures per (window, None) overall and per (window, group) when grouped."""
+    """Measures per (window, None) overall and per (window, group) when grouped.
+
+    Grouped by a dimension that puts each row in exactly one group (not a time dimension,
+    where each scope groups by its own day, nor products, which repeat a deal), the
+    whole's additive measures are the sums of the groups': its own query computes only
+    the others (quantiles, means, distinct counts), or is not run when there are none.
+    """
     overall: Groups = {}
     grouped: Groups = {}
     usable = [s for s in scopes if not request.filters.unsupported(s.fact)]
     windows = request.windows
     fold = dialect.fold_scopes
-    for batch in _batches(usable, None, fold) if request.overall else []:
-        base = _scope_base(model, batch[0].fact, request, None)
-        rows = runner(_fact_query(base, batch, windows, dialect, None))
-        _collect(batch, len(windows), rows, None, overall)
     dimension = request.dimension
-    if dimension is None:
-        return overall, grouped
-    grouped_scopes = [s for s in usable if supports(s.fact, dimension)]
-    for batch in _batches(grouped_scopes, dimension, fold):
-        base = _scope_base(model, batch[0].fact, request, dimension)
-        rows = runner(_fact_query(base, batch, windows, dialect, dimension))
-        _collect(batch, len(windows), rows, dimension, grouped)
+    partition = dimension is not None and dimension not in (*TIME_DIMENSIONS, Dimension.PRODUCT)
+    grouped_scopes = [] if dimension is None else [s for s in usable if supports(s.fact, dimension)]
+    plan: list[tuple[Dimension | None, list[Scope]]] = []
+
+    def queries() -> Iterator[ir.Table]:  # built one by one while the previous ones run
+        for batch in _batches(usable, None, fold) if request.overall else []:
+            rolled_up = partition and all(s in grouped_scopes for s in batch)
+            base = _scope_base(model, batch[0].fact, request, None)
+            query = _fact_query(base, batch, windows, dialect, None, rolled_up)
+            if query is not None:
+                plan.append((None, batch))
+                yield query
+        for batch in _batches(grouped_scopes, dimension, fold) if dimension else []:
+            base = _scope_base(model, batch[0].fact, request, dimension)
+            query = _fact_query(base, batch, windows, dialect, dimension)
+            assert query is not None  # every measure, and the row count, of every group
+            plan.append((dimension, batch))
+            yield query
+
+    results = run_all(queries())
+    for (by, batch), rows in zip(plan, results, strict=True):  # the wholes first
+        _collect(batch, len(windows), rows, by, overall if by is None else grouped)
+        if by is not None and partition and request.overall:
+            _roll_up(batch, len(windows), rows, overall)
     return overall, grouped
 
 
@@ -269,17 +344,32 @@ def _has_rows(kpi: Kpi, measures: Mapping[str, float | None]) -> bool:
     return False
 
 
-def _evaluate(kpi: Kpi, request: KpiRequest, overall: Groups, grouped: Groups) -> KpiValue:
-    defaults = _defaults(kpi.needs)
+# The measures of one group in one window with a KPI's defaults filled in, by (the KPI's
+# needs, window index, group): KPIs with the same needs share one (a view is read-only).
+Views = dict[tuple[tuple[str, ...], int, str | None], MeasureView]
+
+
+def _evaluate(
+    kpi: Kpi, request: KpiRequest, overall: Groups, grouped: Groups, views: Views
+) -> KpiValue:
     note = _note(kpi, request)
     values: list[float | None] = []
     by: list[dict[str, float | None]] = []
-    for index, window in enumerate(request.windows):
-        found = overall.get((index, None))
-        if found is None or (note is not None and note.startswith("not defined")):
+
+    def view(index: int, group: str | None, measures: Mapping[str, float | None]) -> MeasureView:
+        key = (kpi.needs, index, group)
+        found = views.get(key)
+        if found is None:
+            merged = {**_defaults(kpi.needs), **measures}
+            found = views[key] = MeasureView(merged, request.windows[index])
+        return found
+
+    for index in range(len(request.windows)):
+        whole = overall.get((index, None))
+        if whole is None or (note is not None and note.startswith("not defined")):
             values.append(None)
         else:
-            values.append(kpi.compute(MeasureView({**defaults, **found}, window)))
+            values.append(kpi.compute(view(index, None, whole)))
         groups: dict[str, float | None] = {}
         if request.dimension is not None and note is None:
             labels = sorted({g for (i, g) in grouped if i == index and g is not None})
@@ -287,7 +377,7 @@ def _evaluate(kpi: Kpi, request: KpiRequest, overall: Groups, grouped: Groups) -
                 measures = grouped.get((index, group), {})
                 if not _has_rows(kpi, measures):
                     continue
-                groups[group] = kpi.compute(MeasureView({**defaults, **measures}, window))
+                groups[group] = kpi.compute(view(index, group, measures))
         by.append(groups)
     return KpiValue(kpi, tuple(values), tuple(by), note)
 
@@ -298,20 +388,24 @@ def compute_kpis(
     request: KpiRequest,
     runner: Runner,
     providers: Mapping[str, Provider] | None = None,
+    run_all: BatchRunner | None = None,
 ) -> list[KpiValue]:
     """Evaluate the requested KPIs for every window of ``request``.
 
-    Runs one query per needed scope (two when grouped) through ``runner``; providers (e.g.
-    sales targets, forecast accuracy) are called per window and grouping.
+    Runs one query per needed scope (two when grouped) through ``run_all`` (all at once)
+    or else ``runner`` (one by one); providers (e.g. sales targets, forecast accuracy) are
+    called per window and grouping.
     """
     kpis = CATALOG.select(list(request.slugs) if request.slugs is not None else None)
     needs = {n for kpi in kpis for n in kpi.needs}
     scopes = [s for name, s in CATALOG.scopes.items() if name in needs]
-    overall, grouped = _run_scopes(model, dialect, request, runner, scopes)
+    batch = run_all or (lambda queries: [runner(query) for query in queries])
+    overall, grouped = _run_scopes(model, dialect, request, batch, scopes)
     provider_names = {n for n in needs if n in CATALOG.provider_facts}
     p_overall, p_grouped = _run_providers(request, providers or {}, provider_names)
     for key, measures in p_overall.items():
         overall.setdefault(key, {}).update(measures)
     for key, measures in p_grouped.items():
         grouped.setdefault(key, {}).update(measures)
-    return [_evaluate(kpi, request, overall, grouped) for kpi in kpis]
+    views: Views = {}
+    return [_evaluate(kpi, request, overall, grouped, views) for kpi in kpis]

@@ -4,24 +4,72 @@ On DuckDB the rows come straight from DuckDB's own result (``fetchall``): Ibis' 
 converts every result through its pandas-based converter, which costs nothing per query but
 imports pandas (about 1 s of a cold process when no bytecode is cached) only to turn a
 one-row aggregate into Python values. Elsewhere the rows go through Arrow as before.
+
+On DuckDB compiling (Python, in the caller's thread) and running (DuckDB, which releases the
+GIL) are separate steps, so a report can build and compile its next query while a second
+thread runs this one (see ``Workspace.run_all``). Only SQL text crosses to that thread: Ibis
+expressions are built and compiled in one thread only (Ibis keeps process-wide caches of
+expression equality that are not made for concurrent use). Statements on one connection
+run one at a time (one lock per connection).
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
+_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
+
+
+def connection_lock(backend: Any) -> threading.Lock:
+    """The lock that serialises statements on ``backend``'s connection."""
+    with _LOCKS_LOCK:
+        lock = _LOCKS.get(backend)
+        if lock is None:
+            lock = _LOCKS[backend] = threading.Lock()
+        return lock
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A DuckDB query compiled to SQL, ready to run on its backend's connection."""
+
+    backend: Any
+    sql: str
+
+
+def compile_duckdb(expr: ir.Table) -> Compiled | None:
+    """``expr`` compiled to SQL when its backend is DuckDB (else ``None``), with Ibis'
+    pre-execution step done (it registers in-memory tables), as Ibis' ``to_pyarrow`` does.
+    Python work only: any thread may then :func:`run_compiled` it."""
+    backend: Any = ibis.get_backend(expr)
+    if backend.name != "duckdb":
+        return None
+    table = expr.as_table()
+    backend._run_pre_execute_hooks(table)
+    return Compiled(backend, str(backend.compile(table)))
+
+
+def run_compiled(query: Compiled) -> list[dict[str, Any]]:
+    """Run ``query`` on DuckDB and return its rows (DuckDB's own relation and rows; the
+    connection runs one statement at a time, whichever thread asks)."""
+    with connection_lock(query.backend):
+        relation = query.backend.con.sql(query.sql)
+        names = relation.columns
+        rows = relation.fetchall()
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
 
 def fetch_rows(expr: ir.Table) -> list[dict[str, Any]]:
     """Every row of ``expr`` as a ``{column: value}`` dictionary (NULL → ``None``)."""
-    backend: Any = ibis.get_backend(expr)
-    if backend.name == "duckdb":
-        # Ibis' own pre-execution step (registers in-memory tables) and compilation, as in
-        # its ``to_pyarrow``; the relation is DuckDB's.
-        relation = backend._to_duckdb_relation(expr)
-        names = relation.columns
-        return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
+    compiled = compile_duckdb(expr)
+    if compiled is not None:
+        return run_compiled(compiled)
     rows: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
     return rows
