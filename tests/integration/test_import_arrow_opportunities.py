@@ -253,3 +253,47 @@ def test_reimport_changes_nothing_and_a_changed_row_is_an_update(
     assert updated[rows[50][h["external_id"]]][7] == 424242
     assert updated[rows[51][h["external_id"]]][5:7] == (stage, "open")
     assert updated[rows[51][h["external_id"]]][22] == 2  # version
+
+
+def test_a_refused_block_goes_to_the_row_path_without_false_repeats(
+    engines: dict[str, Engine], company: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the database refuses a whole block, its rows go to the row path, which must not
+    reject them as repeats of themselves (both paths share the duplicate set)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from coxswain.imports.bulk import BulkInserter
+
+    refused: list[str] = []
+
+    def refuse_once(original: Any, refusal: Any) -> Any:
+        def insert(*args: Any, **kwargs: Any) -> Any:
+            if not refused:
+                refused.append("block")
+                return refusal()
+            return original(*args, **kwargs)
+
+        return insert
+
+    def integrity_error() -> None:
+        raise IntegrityError("INSERT", {}, Exception("refused for the test"))
+
+    monkeypatch.setattr(BulkInserter, "insert", refuse_once(BulkInserter.insert, integrity_error))
+    monkeypatch.setattr(
+        ArrowOpportunities, "_insert", refuse_once(ArrowOpportunities._insert, lambda: False)
+    )
+    rejected = sum(bad for _, bad in EDITS.values()) + 1
+    for path in ("column", "arrow"):
+        engine = engines[path]
+        for entity in (*SETUP, "leads"):
+            _import(engine, entity, company / f"{entity}.csv", tmp_path / "setup.csv")
+        refused.clear()
+        report = _import(
+            engine,
+            "opportunities",
+            company / "opportunities.csv",
+            tmp_path / "r.csv",
+            **PATHS[path],
+        )
+        assert refused == ["block"]
+        assert (report.inserted, report.rejected) == (301 - rejected, rejected)

@@ -135,6 +135,9 @@ def write_columns(
     fresh, slow = builder.split(batch, columns)
     slow += [i for i, bad in enumerate(batch.bad) if bad]
     if fresh and not _insert(builder, columns, fresh):
+        if "external_id" in columns:  # the row path checks these keys for repeats again
+            sources, ids = columns["external_source"], columns["external_id"]
+            writer._seen.difference_update(hash((sources[i], ids[i])) for i in fresh)
         slow += fresh
     if slow:
         row_path(writer, parser, batch, sorted(slow))
