@@ -85,7 +85,8 @@ class BlockRows:
         assert external_ids is not None  # a required field
         keys = [(s or self.ctx.source, e) for s, e in zip(sources, external_ids, strict=True)]
         hashes = row_hashes(table, self.ctx.hash_salt, good)
-        fresh, slow, markers = self._split(good, keys, hashes)
+        first = self._doubtful_keys(table, doubt)
+        fresh, slow, markers = self._split(good, keys, hashes, first)
         slow += np.flatnonzero(doubt).tolist()
         if fresh:
             columns = self._columns(out, fresh, keys, hashes, good)
@@ -97,10 +98,30 @@ class BlockRows:
         if slow:
             self._row_path(block, sorted(slow))
 
+    def _doubtful_keys(self, table: pa.Table, doubt: np.ndarray) -> dict[tuple[str, str], int]:
+        """The first row of the block per key among the rows going to the row path (keys as
+        the row path reads them: cells stripped)."""
+        rows = np.flatnonzero(doubt)
+        if rows.size == 0:
+            return {}
+        sources = self._cells(table, EXTERNAL_SOURCE, rows) or [""] * rows.size
+        external_ids = self._cells(table, "external_id", rows) or [""] * rows.size
+        first: dict[tuple[str, str], int] = {}
+        for i, source, external_id in zip(rows.tolist(), sources, external_ids, strict=True):
+            first.setdefault((str(source).strip() or self.ctx.source, str(external_id).strip()), i)
+        return first
+
     def _split(
-        self, good: np.ndarray, keys: list[tuple[str, str]], hashes: list[str]
+        self,
+        good: np.ndarray,
+        keys: list[tuple[str, str]],
+        hashes: list[str],
+        doubtful: dict[tuple[str, str], int],
     ) -> tuple[list[int], list[int], list[int]]:
-        """``(new rows, rows for the row path, duplicate-set markers added for new rows)``."""
+        """``(new rows, rows for the row path, duplicate-set markers added for new rows)``.
+
+        A good row whose key an earlier row of the block (one going to the row path) also
+        has goes to the row path too, after it: the first row of the file keeps its key."""
         existing = {} if self.builder.started_empty else self.writer.existing(keys)
         seen = self.writer._seen
         fresh: list[int] = []
@@ -108,7 +129,7 @@ class BlockRows:
         markers: list[int] = []
         for i, key, row_hash in zip(good.tolist(), keys, hashes, strict=True):
             marker = hash(key)
-            if marker in seen:
+            if marker in seen or doubtful.get(key, i) < i:
                 slow.append(i)  # a duplicate in the file: the row path rejects it with its reason
                 continue
             match = existing.get(key)
