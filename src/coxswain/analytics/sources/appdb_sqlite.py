@@ -32,7 +32,7 @@ import sqlglot as sg
 import sqlglot.expressions as sge
 from ibis.backends.sqlite import Backend as IbisSQLiteBackend
 
-from coxswain.analytics.engine.expressions import interpolated_quantile
+from coxswain.analytics.engine.expressions import QuantileCont, interpolated_quantile
 
 QUANTILE_UDF = "cx_quantile_cont"
 
@@ -145,7 +145,7 @@ class ReportBackend(IbisSQLiteBackend):  # type: ignore[misc]
     def _post_connect(self, type_map: Mapping[str, Any] | None = None) -> None:
         super()._post_connect(type_map)
         self._quantile_names: dict[float, str] = {}
-        self.con.create_aggregate(QUANTILE_UDF, 2, _TwoArgumentQuantile)
+        self.con.create_aggregate(QUANTILE_UDF, 2, QuantileCont)
         for pragma in REPORT_PRAGMAS:
             self.con.execute(pragma)
 
@@ -173,22 +173,6 @@ class ReportBackend(IbisSQLiteBackend):  # type: ignore[misc]
         )
         self._log(sql)
         return sql
-
-
-class _TwoArgumentQuantile:
-    """``cx_quantile_cont(value, q)`` as the engine spells it (a call the rewrite left)."""
-
-    def __init__(self) -> None:
-        self.values: list[float] = []
-        self.quantile = 0.5
-
-    def step(self, value: float | None, quantile: float) -> None:
-        self.quantile = quantile
-        if value is not None:
-            self.values.append(value)
-
-    def finalize(self) -> float | None:
-        return interpolated_quantile(self.values, self.quantile)
 
 
 def connect_report_backend(database: str | Path) -> ReportBackend:
