@@ -6,7 +6,10 @@ UV := $(PY) -m uv
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check uv
-	@$(UV) sync --frozen --quiet
+	@# Bytecode compiled once, as an installed application has it (this environment sets
+	@# PYTHONDONTWRITEBYTECODE, so without it every command compiles its imports again).
+	@$(UV) sync --frozen --quiet --compile-bytecode
+	@$(UV) run python -m compileall -q src
 
 demo: setup
 	$(UV) run coxswain demo
