@@ -194,7 +194,7 @@ def _print_row(engine: str, workload: str, runs: list[dict[str, Any]]) -> None:
         f"(whole process {median(r['process_s'] for r in runs):.2f}) "
         f"(best {best['total_s']:.2f}; prepare {best['prepare_s']:.2f}, "
         f"queries {best['queries_s']:.2f}) "
-        f"cpu {best['cpu_s']:.1f} s, peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB; "
+        f"cpu {best['cpu_s']:.2f} s, peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB; "
         f"runs {', '.join(format(r['total_s'], '.2f') for r in runs)}; "
         f"load {runs[0]['load'][0]:.1f} → {runs[-1]['load'][1]:.1f}"
     )

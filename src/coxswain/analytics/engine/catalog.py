@@ -15,6 +15,8 @@ engines (e.g. forecast accuracy from stored snapshots) with :func:`register_prov
 
 from __future__ import annotations
 
+import functools
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -90,7 +92,7 @@ class MeasureContext:
 
     def nunique(self, value: ir.Value, condition: ir.BooleanValue | None = None) -> ir.Scalar:
         """Distinct non-NULL values (0 for none)."""
-        return value.nunique(where=self._where(condition)).coalesce(0)
+        return self.dialect.distinct(value, self._where(condition))
 
 
 MeasureExpr = Callable[[ir.Table, MeasureContext], ir.Scalar]
@@ -139,6 +141,81 @@ class MeasureView(Mapping[str, float | None]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+
+class PrunedMeasureError(Exception):
+    """A formula read a measure its report did not compute (see :func:`measures_read`)."""
+
+
+class GuardedView(MeasureView):
+    """A view that refuses the measures its query left out (``pruned``), so a formula
+    that reads one fails instead of seeing the measure's empty default."""
+
+    def __init__(
+        self, values: Mapping[str, float | None], window: Window, pruned: frozenset[str]
+    ) -> None:
+        super().__init__(values, window)
+        self._pruned = pruned
+
+    def __getitem__(self, key: str) -> float | None:
+        if key in self._pruned:
+            raise PrunedMeasureError(key)
+        return super().__getitem__(key)
+
+
+class _RecordingView(MeasureView):
+    """A view answering each key with a value of its own (drawn by ``draw``) and
+    remembering which keys were read."""
+
+    def __init__(self, draw: Callable[[], float | None], window: Window, read: set[str]) -> None:
+        super().__init__({}, window)
+        self._draw, self._read, self._answers = draw, read, dict[str, float | None]()
+        self.iterated = False
+
+    def __getitem__(self, key: str) -> float | None:
+        self._read.add(key)
+        if key not in self._answers:
+            self._answers[key] = self._draw()
+        return self._answers[key]
+
+    def __contains__(self, key: object) -> bool:
+        self.iterated = True  # membership tests: treat like iteration (read everything)
+        return True
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        self.iterated = True
+        return iter(())
+
+
+TRACE_VALUES = (None, 0.0, 1.0, -1.0, 2.0, 0.5, 3.0, 1e6, -1e6)
+TRACE_RUNS = 64
+
+
+@functools.lru_cache(maxsize=1024)
+def measures_read(
+    compute: Callable[[MeasureView], float | None], window: Window
+) -> frozenset[str] | None:
+    """The ``scope.measure`` keys a KPI formula reads, or ``None`` (read everything).
+
+    Found by running the formula on :data:`TRACE_RUNS` views whose keys answer values
+    drawn (with a fixed seed) from :data:`TRACE_VALUES`, so branches on NULLs, zeros,
+    signs and orderings are taken. ``None`` when the formula iterates the view or fails.
+    This only lets a report leave out measures no formula of it reads: a formula that
+    reads a left-out measure anyway hits a :class:`GuardedView` and the report is
+    computed again with every measure (``compute_kpis``); the tests check every
+    catalogue formula against random views holding only these keys.
+    """
+    rng = random.Random(20261122)
+    read: set[str] = set()
+    for _ in range(TRACE_RUNS):
+        view = _RecordingView(lambda: rng.choice(TRACE_VALUES), window, read)
+        try:
+            compute(view)
+        except Exception:  # an unknown formula: read everything
+            return None
+        if view.iterated:
+            return None
+    return frozenset(read)
 
 
 @dataclass(frozen=True, slots=True)

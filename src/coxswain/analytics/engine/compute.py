@@ -24,13 +24,16 @@ from coxswain.analytics.engine import (  # noqa: F401  (they register the KPIs)
 )
 from coxswain.analytics.engine.catalog import (
     CATALOG,
+    GuardedView,
     Kpi,
     MeasureContext,
     MeasureView,
     Provider,
     ProviderRequest,
+    PrunedMeasureError,
     Scope,
     Window,
+    measures_read,
     model_table,
 )
 from coxswain.analytics.engine.dimensions import (
@@ -108,12 +111,14 @@ def _aggregates(
     windows: Sequence[Window],
     dialect: Dialect,
     rolled_up: bool = False,
+    wanted: frozenset[str] | None = None,
 ) -> dict[str, ir.Scalar]:
     """Every measure of every scope in every window, as conditional aggregates over
     ``rows`` (one pass), each reading its scope's flag column (see :func:`_fact_query`).
 
     With ``rolled_up``, only the measures that cannot be added up from groups (quantiles,
     means, distinct counts, ...): the others come from the grouped query (:func:`_roll_up`).
+    With ``wanted`` (``scope.measure`` keys), only those measures (and each scope's rows).
     """
     aggregates: dict[str, ir.Scalar] = {}
     for index, window in enumerate(windows):
@@ -122,6 +127,8 @@ def _aggregates(
             if not rolled_up:
                 aggregates[_column(index, scope.name, ROWS)] = context.count().cast("float64")
             for measure in scope.measures:
+                if wanted is not None and f"{scope.name}.{measure.name}" not in wanted:
+                    continue
                 expr = measure.expr(rows, context).cast("float64")
                 if not (rolled_up and additive(expr)):
                     aggregates[_column(index, scope.name, measure.name)] = expr
@@ -155,6 +162,7 @@ def _fact_query(
     dialect: Dialect,
     dimension: Dimension | None,
     rolled_up: bool = False,
+    wanted: frozenset[str] | None = None,
 ) -> ir.Table | None:
     """One query for ``scopes`` (all on one fact) and all ``windows`` (``None`` when
     ``rolled_up`` leaves it nothing to compute).
@@ -167,7 +175,7 @@ def _fact_query(
     """
     flags = _flags(base, scopes, windows)
     rows = base.filter(ibis.or_(*flags.values())).mutate(**flags)
-    aggregates = _aggregates(rows, scopes, windows, dialect, rolled_up)
+    aggregates = _aggregates(rows, scopes, windows, dialect, rolled_up, wanted)
     if not aggregates:
         return None
     if dimension is None:
@@ -215,8 +223,8 @@ def _roll_up(
         for scope in scopes:
             for name in (ROWS, *[m.name for m in scope.measures]):
                 key = f"{scope.name}.{name}"
-                if key not in target:
-                    column = _column(index, scope.name, name)
+                column = _column(index, scope.name, name)
+                if key not in target and (not rows or column in rows[0]):
                     target[key] = math.fsum(float(r[column]) for r in rows)
 
 
@@ -255,8 +263,10 @@ def _run_scopes(
     request: KpiRequest,
     run_all: BatchRunner,
     scopes: Sequence[Scope],
+    wanted: frozenset[str] | None = None,
 ) -> tuple[Groups, Groups]:
-    """Measures per (window, None) overall and per (window, group) when grouped.
+    """Measures per (window, None) overall and per (window, group) when grouped (only
+    the ``wanted`` ones, when given).
 
     Grouped by a dimension that puts each row in exactly one group (not a time dimension,
     where each scope groups by its own day, nor products, which repeat a deal), the
@@ -277,13 +287,13 @@ def _run_scopes(
         for batch in _batches(usable, None, fold) if request.overall else []:
             rolled_up = partition and all(s in grouped_scopes for s in batch)
             base = _scope_base(model, batch[0].fact, request, None)
-            query = _fact_query(base, batch, windows, dialect, None, rolled_up)
+            query = _fact_query(base, batch, windows, dialect, None, rolled_up, wanted)
             if query is not None:
                 plan.append((None, batch))
                 yield query
         for batch in _batches(grouped_scopes, dimension, fold) if dimension else []:
             base = _scope_base(model, batch[0].fact, request, dimension)
-            query = _fact_query(base, batch, windows, dialect, dimension)
+            query = _fact_query(base, batch, windows, dialect, dimension, wanted=wanted)
             assert query is not None  # every measure, and the row count, of every group
             plan.append((dimension, batch))
             yield query
@@ -350,7 +360,12 @@ Views = dict[tuple[tuple[str, ...], int, str | None], MeasureView]
 
 
 def _evaluate(
-    kpi: Kpi, request: KpiRequest, overall: Groups, grouped: Groups, views: Views
+    kpi: Kpi,
+    request: KpiRequest,
+    overall: Groups,
+    grouped: Groups,
+    views: Views,
+    pruned: frozenset[str] = frozenset(),
 ) -> KpiValue:
     note = _note(kpi, request)
     values: list[float | None] = []
@@ -361,7 +376,10 @@ def _evaluate(
         found = views.get(key)
         if found is None:
             merged = {**_defaults(kpi.needs), **measures}
-            found = views[key] = MeasureView(merged, request.windows[index])
+            window = request.windows[index]
+            found = views[key] = (
+                GuardedView(merged, window, pruned) if pruned else MeasureView(merged, window)
+            )
         return found
 
     for index in range(len(request.windows)):
@@ -382,6 +400,18 @@ def _evaluate(
     return KpiValue(kpi, tuple(values), tuple(by), note)
 
 
+def _wanted(kpis: Sequence[Kpi], windows: Sequence[Window]) -> frozenset[str] | None:
+    """The measures ``kpis``' formulas read in any window (``None``: all of them)."""
+    wanted: set[str] = set()
+    for kpi in kpis:
+        for window in windows:
+            read = measures_read(kpi.compute, window)
+            if read is None:
+                return None
+            wanted |= read
+    return frozenset(wanted)
+
+
 def compute_kpis(
     model: Model,
     dialect: Dialect,
@@ -400,12 +430,35 @@ def compute_kpis(
     needs = {n for kpi in kpis for n in kpi.needs}
     scopes = [s for name, s in CATALOG.scopes.items() if name in needs]
     batch = run_all or (lambda queries: [runner(query) for query in queries])
-    overall, grouped = _run_scopes(model, dialect, request, batch, scopes)
-    provider_names = {n for n in needs if n in CATALOG.provider_facts}
+    wanted = _wanted(kpis, request.windows)
+    try:
+        return _compute(kpis, request, batch, scopes, model, dialect, providers, wanted)
+    except PrunedMeasureError:  # a formula read a measure left out: compute every measure
+        return _compute(kpis, request, batch, scopes, model, dialect, providers, None)
+
+
+def _compute(
+    kpis: Sequence[Kpi],
+    request: KpiRequest,
+    batch: BatchRunner,
+    scopes: Sequence[Scope],
+    model: Model,
+    dialect: Dialect,
+    providers: Mapping[str, Provider] | None,
+    wanted: frozenset[str] | None,
+) -> list[KpiValue]:
+    overall, grouped = _run_scopes(model, dialect, request, batch, scopes, wanted)
+    provider_names = {n for kpi in kpis for n in kpi.needs if n in CATALOG.provider_facts}
     p_overall, p_grouped = _run_providers(request, providers or {}, provider_names)
     for key, measures in p_overall.items():
         overall.setdefault(key, {}).update(measures)
     for key, measures in p_grouped.items():
         grouped.setdefault(key, {}).update(measures)
+    pruned = frozenset(
+        f"{scope.name}.{measure.name}"
+        for scope in scopes
+        for measure in scope.measures
+        if wanted is not None and f"{scope.name}.{measure.name}" not in wanted
+    )
     views: Views = {}
-    return [_evaluate(kpi, request, overall, grouped, views) for kpi in kpis]
+    return [_evaluate(kpi, request, overall, grouped, views, pruned) for kpi in kpis]

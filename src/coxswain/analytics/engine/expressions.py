@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 SECONDS_PER_DAY = 86_400
@@ -136,10 +137,38 @@ def interpolated_quantile(values: list[float], quantile: float) -> float | None:
     return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
 
 
+DistinctFn = Callable[[ir.Value, ir.BooleanValue], ir.IntegerScalar]
+
+
+def native_distinct(value: ir.Value, where: ir.BooleanValue) -> ir.IntegerScalar:
+    """Distinct non-NULL values of ``value`` over rows satisfying ``where`` (0 for none):
+    ``COUNT(DISTINCT value) FILTER (WHERE ...)`` or the engine's equivalent."""
+    result: ir.IntegerScalar = value.nunique(where=where).coalesce(0)
+    return result
+
+
+@ibis.udf.scalar.builtin(name="list_unique")  # type: ignore[untyped-decorator]
+def _list_unique(values: dt.Array(dt.string)) -> dt.int64:  # type: ignore[valid-type]
+    """DuckDB's ``list_unique``: how many distinct non-NULL elements a list holds."""
+
+
+def duckdb_distinct(value: ir.Value, where: ir.BooleanValue) -> ir.IntegerScalar:
+    """The same count on DuckDB as ``list_unique(list(value) FILTER (WHERE ...))``.
+
+    DuckDB 2.0 plans a ``COUNT(DISTINCT ...)`` next to other aggregates by materialising
+    every input row of the query (all its columns) in a CTE and joining a separate
+    distinct aggregate back: the deal KPIs by rep spent about half their time there. A
+    list of the (few) qualifying values per group, counted at the end, gives the same
+    number (NULLs are left out of the list) at a fraction of the cost.
+    """
+    result: ir.IntegerScalar = _list_unique(value.cast("string").collect(where=where))
+    return result.coalesce(0)
+
+
 @dataclass(frozen=True, slots=True)
 class Dialect:
-    """What differs between engines, in one place: how a quantile is spelled, and whether
-    to evaluate all scopes of a fact in one scan (``fold_scopes``).
+    """What differs between engines, in one place: how a quantile and a distinct count are
+    spelled, and whether to evaluate all scopes of a fact in one scan (``fold_scopes``).
 
     Folding suits columnar engines (DuckDB, Spark): one scan, every measure vectorised.
     Row stores (SQLite, PostgreSQL) evaluate each conditional aggregate row by row, so there
@@ -149,6 +178,7 @@ class Dialect:
     name: str
     quantile: QuantileFn = native_quantile
     fold_scopes: bool = True
+    distinct: DistinctFn = native_distinct
 
 
 ROW_STORES = frozenset({"sqlite", "postgres"})
@@ -157,7 +187,8 @@ ROW_STORES = frozenset({"sqlite", "postgres"})
 def dialect_for(backend_name: str) -> Dialect:
     """The :class:`Dialect` for an Ibis backend name (``sqlite``, ``duckdb``, ...)."""
     quantile = sqlite_quantile if backend_name == "sqlite" else native_quantile
-    return Dialect(backend_name, quantile, backend_name not in ROW_STORES)
+    distinct = duckdb_distinct if backend_name == "duckdb" else native_distinct
+    return Dialect(backend_name, quantile, backend_name not in ROW_STORES, distinct)
 
 
 def day_of_month(day: ir.IntegerValue) -> ir.IntegerValue:
