@@ -32,6 +32,7 @@ from coxswain.analytics.engine.funnel import (
     main_pipeline,
     open_stages,
     speed_queries,
+    split_funnel_queries,
 )
 from coxswain.analytics.engine.model import WON
 from coxswain.analytics.engine.periods import Period, month_index
@@ -190,12 +191,28 @@ def _funnel_set(
     """The funnels of each spec: their queries built one by one while the previous run."""
     deals = resolved.filters.apply(ws.model.funnel_deals, Fact.DEALS, ws.model.deal_products)
     stages, windows = ws.model.stages, resolved.windows
-    queries = (
-        funnel_query(deals, stages, pipeline, windows, cohort, ws.dialect, by, column, detail)
-        for cohort, by, column, detail in specs
-    )
     label = f"funnel {', '.join(s[2] or (s[1].value if s[1] else 'all') for s in specs)}"
-    results = ws.run_all(queries, label)
+    cohorts, details = {s[0] for s in specs}, {s[3] for s in specs}
+    if ws.dialect.name == "duckdb" and len(specs) > 1 and len(cohorts) == len(details) == 1:
+        # One scan for every grouping's counts (see split_funnel_queries); elsewhere (row
+        # stores, Spark) one query per grouping as before.
+        split = split_funnel_queries(
+            deals,
+            stages,
+            pipeline,
+            windows,
+            specs[0][0],
+            ws.dialect,
+            [(by, column) for _, by, column, _ in specs],
+            specs[0][3],
+        )
+        results = split.rows(ws.run_all(split.queries, label))
+    else:
+        queries = (
+            funnel_query(deals, stages, pipeline, windows, cohort, ws.dialect, by, column, detail)
+            for cohort, by, column, detail in specs
+        )
+        results = ws.run_all(queries, label)
     return [
         funnels_by_window(
             rows, stages, pipeline, c, by, grouped=col is not None, windows=len(windows)
