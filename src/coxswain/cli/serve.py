@@ -10,7 +10,6 @@ import typer
 
 from coxswain.cli.context import console, state
 from coxswain.cli.main import app
-from coxswain.cli.serve_workers import reuse_port_supported, serve_workers
 from coxswain.cli.workspace import ready_engine
 from coxswain.core.errors import ConfigurationError
 
@@ -29,6 +28,7 @@ def serve(
 
     With ``--workers`` above 1, each worker process listens on its own socket
     (``SO_REUSEPORT``, see :mod:`coxswain.cli.serve_workers`) where the platform allows it."""
+    from coxswain.cli.serve_workers import reuse_port_supported, serve_workers
     from coxswain.web.server import serve as run_server
 
     ready_engine(state(ctx))
