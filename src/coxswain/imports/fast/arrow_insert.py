@@ -98,13 +98,37 @@ def insert_columns(session: Session, table: Table, columns: dict[str, Any], coun
 
 def _executemany(driver: Any, table: Table, columns: dict[str, Any]) -> None:
     names = ", ".join(f'"{name}"' for name in columns)
-    marks = ", ".join("?" for _ in columns)
-    rows = list(zip(*(_as_list(v) for v in columns.values()), strict=True))
+    values = [_as_list(v) for v in columns.values()]
+    literals = [_constant_literal(v) for v in values]
+    marks = ", ".join("?" if literal is None else literal for literal in literals)
+    bound = [v for v, literal in zip(values, literals, strict=True) if literal is None]
+    rows = list(zip(*bound, strict=True)) if bound else [()] * len(values[0])
     cursor = driver.cursor()
     try:
         cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
     finally:
         cursor.close()
+
+
+def _constant_literal(values: list[Any]) -> str | None:
+    """SQL text for a column holding one value in every row of the block (NULL, a number, a
+    text without NUL), else None. SQLite applies the column's affinity to a literal exactly as
+    to a bound parameter, so the stored value is the same; what is saved is binding the value
+    again for every row (and, for NULL and booleans, the sqlite3 module's adapter lookup)."""
+    if not values:
+        return None
+    first = values[0]
+    if values.count(first) != len(values) or len(set(map(type, values))) != 1:
+        return None
+    if first is None:
+        return "NULL"
+    if type(first) is bool:
+        return "1" if first else "0"
+    if type(first) is int:
+        return str(first)
+    if type(first) is str and "\x00" not in first:
+        return "'" + first.replace("'", "''") + "'"
+    return None
 
 
 def _copy(driver: Any, table: Table, ids: np.ndarray, columns: dict[str, Any]) -> None:

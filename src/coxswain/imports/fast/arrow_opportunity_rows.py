@@ -124,24 +124,29 @@ class BlockRows:
         has goes to the row path too, after it: the first row of the file keeps its key."""
         existing = {} if self.builder.started_empty else self.writer.existing(keys)
         seen = self.writer._seen
+        keyed = np.fromiter((hash(key) for key in keys), np.int64, len(keys))
+        before = seen.seen_many(keyed).tolist()  # met before this block
+        added: set[int] = set()  # met earlier in this block
         fresh: list[int] = []
         slow: list[int] = []
         markers: list[int] = []
-        for i, key, row_hash in zip(good.tolist(), keys, hashes, strict=True):
-            marker = hash(key)
-            if marker in seen or doubtful.get(key, i) < i:
+        for i, key, row_hash, marker, known in zip(
+            good.tolist(), keys, hashes, keyed.tolist(), before, strict=True
+        ):
+            if known or marker in added or doubtful.get(key, i) < i:
                 slow.append(i)  # a duplicate in the file: the row path rejects it with its reason
                 continue
             match = existing.get(key)
             if match is None:
-                seen.add(marker)
+                added.add(marker)
                 markers.append(marker)
                 fresh.append(i)
             elif match[1] is not None and match[1] == row_hash:
-                seen.add(marker)
+                added.add(marker)
                 self.ctx.counters.unchanged += 1
             else:
                 slow.append(i)  # an update (or a record matched by id): the row path
+        seen.add_many(np.fromiter(added, np.int64, len(added)))
         return fresh, slow, markers
 
     def _columns(

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+import numpy as np
 from sqlalchemy import literal, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -88,20 +89,23 @@ def _split_by_external_id(
     fresh: list[int] = []
     slow: list[int] = []
     seen = writer._seen
-    for i, key in zip(good, keys, strict=True):
-        marker = hash(key)
-        if marker in seen:
+    keyed = np.fromiter((hash(key) for key in keys), np.int64, len(keys))
+    before = seen.seen_many(keyed).tolist()  # met before this batch
+    added: set[int] = set()  # met earlier in this batch
+    for i, key, marker, known in zip(good, keys, keyed.tolist(), before, strict=True):
+        if known or marker in added:
             slow.append(i)  # a duplicate in the file: the row path rejects it with its reason
             continue
-        seen.add(marker)
         match = existing.get(key)
         if match is None:
+            added.add(marker)
             fresh.append(i)
         elif match[1] is not None and match[1] == columns["row_hash"][i]:
+            added.add(marker)
             writer.ctx.counters.unchanged += 1
         else:
-            seen.discard(marker)  # the row path checks duplicates again
-            slow.append(i)
+            slow.append(i)  # the row path checks duplicates again
+    seen.add_many(np.fromiter(added, np.int64, len(added)))
     return fresh, slow
 
 

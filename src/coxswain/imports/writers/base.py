@@ -28,6 +28,7 @@ from coxswain.imports.context import ImportContext
 from coxswain.imports.engine.mapping import EXTERNAL_SOURCE
 from coxswain.imports.engine.rows import RowProblem, RowRejected
 from coxswain.imports.resolver import IN_CHUNK, as_uuid
+from coxswain.imports.writers.key_set import KeySet
 
 Record = dict[str, Any]
 # Key of a record entry holding values used only when the record is created (never on update).
@@ -85,7 +86,7 @@ class EntityWriter:
         self._deferred: list[tuple[uuid.UUID, str, str, int, list[str]]] = []
         self.table: Table = Base.metadata.tables[self.table_name]
         self._inserters: dict[tuple[str, ...], BulkInserter] = {}
-        self._seen: set[int] = set()
+        self._seen = KeySet()
 
     # -- helpers for subclasses ----------------------------------------------------------
     def mapped(self, name: str) -> bool:
