@@ -161,12 +161,29 @@ def detect_encoding(path: Path, sample: bytes) -> str:
 
 
 def sniff_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
-    lines = sample.splitlines()
-    complete = "\n".join(lines[:-1] if len(lines) > 1 else lines)
+    """The sample's delimiter (``,``, ``;``, tab or ``|``, guessed by :class:`csv.Sniffer`),
+    quoted the standard way (RFC 4180: ``"``, doubled inside a value).
+
+    Only the delimiter is taken from the Sniffer: its guesses of the quote character and of
+    doubled quotes come from a few rows and go wrong on ordinary values (a value holding a
+    quote and a carriage return made it answer "quotes are not doubled", which split that
+    row in two and rejected a good one beside it), and the exporters we read (Excel,
+    Salesforce, HubSpot, Coxswain's own) all quote the standard way. The sample is cut after
+    its last line feed, not at every line break: a carriage return may sit inside a value.
+    """
+    end = sample.rfind("\n")
+    complete = sample[:end] if end > 0 else sample
     try:
-        return csv.Sniffer().sniff(complete, delimiters=",;\t|")
+        sniffed = csv.Sniffer().sniff(complete, delimiters=",;\t|")
     except csv.Error:
         return csv.excel
+    if sniffed.delimiter == csv.excel.delimiter and not sniffed.skipinitialspace:
+        return csv.excel
+    return type(
+        "SniffedDialect",
+        (csv.excel,),
+        {"delimiter": sniffed.delimiter, "skipinitialspace": sniffed.skipinitialspace},
+    )
 
 
 def _cell_text(value: Any) -> str:
