@@ -9,7 +9,8 @@ fixed time, so a quiet database costs no recomputation at all. The version is a 
 
   - PostgreSQL: rows inserted, updated and deleted in the application tables according to the
     statistics collector (``pg_stat_user_tables``; the auth bookkeeping tables are left out so
-    that logins and "last used" stamps do not invalidate reports). Another process's commits
+    that logins and "last used" stamps do not invalidate reports, and temporary tables, which
+    the reports themselves fill). Another process's commits
     show there within about ten seconds (PostgreSQL flushes a backend's counters at most once
     a second and at the latest ten seconds after it goes idle);
   - a SQLite file: the modification time and size of the database and its write-ahead log;
@@ -27,9 +28,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 AUTH_BOOKKEEPING_TABLES = ("web_sessions", "api_tokens", "login_attempts")
+# Temporary tables are left out too: they show in the statistics view under a ``pg_temp_N``
+# schema, and the analytics workspace fills its model tables there on every report, so a
+# report's own computation used to count as a change and made the next request recompute it.
 PG_CHANGES = text(
     "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables"
     " WHERE relname NOT IN (" + ", ".join(f"'{t}'" for t in AUTH_BOOKKEEPING_TABLES) + ")"
+    " AND schemaname NOT LIKE 'pg\\_temp\\_%'"
 )
 
 
