@@ -42,7 +42,7 @@ class KpiEntry(BaseModel):
     by: dict[str, float | None] | None = Field(default=None, description="when `by` is given")
 
 
-def report_request(
+async def report_request(
     start: Annotated[
         date | None, Query(alias="from", description="First day (default: 12 months to as-of).")
     ] = None,
