@@ -32,8 +32,8 @@ from coxswain.analytics.engine.funnel import (
     main_pipeline,
     open_stages,
     speed_queries,
-    split_funnel_queries,
 )
+from coxswain.analytics.engine.funnel_split import split_funnel_queries
 from coxswain.analytics.engine.model import WON
 from coxswain.analytics.engine.periods import Period, month_index
 from coxswain.analytics.errors import AnalyticsRequestError

@@ -33,6 +33,7 @@ from coxswain.analytics.engine.targets import Org, TargetRow
 from coxswain.analytics.sources.base import AnalyticsSource
 from coxswain.analytics.sources.fetch import (
     Compiled,
+    Query,
     compile_duckdb,
     connection_lock,
     fetch_rows,
@@ -74,7 +75,7 @@ class Workspace:
     def reporting_currency(self) -> str:
         return self.source.reporting_currency
 
-    def run(self, expr: ir.Table, label: str = "query") -> list[dict[str, Any]]:
+    def run(self, expr: Query, label: str = "query") -> list[dict[str, Any]]:
         """Execute ``expr`` on the source's engine and return its rows as dictionaries."""
         started = time.perf_counter()
         rows = fetch_rows(expr)
@@ -84,9 +85,7 @@ class Workspace:
     def runner(self, label: str) -> Runner:
         return lambda expr: self.run(expr, label)
 
-    def run_all(
-        self, exprs: Iterable[ir.Table], label: str = "query"
-    ) -> list[list[dict[str, Any]]]:
+    def run_all(self, exprs: Iterable[Query], label: str = "query") -> list[list[dict[str, Any]]]:
         """The rows of each query of ``exprs``, in order.
 
         On DuckDB a second thread runs each query while this one builds (``exprs`` may be

@@ -1,11 +1,13 @@
 """Split funnels (DuckDB's bottleneck analysis): the counts and sums of the company, rep,
 team and segment funnels come from one query grouped by all their keys at once and are added
-up per grouping; only medians are computed per grouping. Every funnel must be what one query
+up per grouping; only medians are computed per grouping (all groupings in one query by
+grouping sets, or one query per grouping). Every funnel must be what one query
 per grouping (``funnel_query``, what the other engines run) gives, and the hand-made
 company's numbers must be the hand-computed ones."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,8 @@ from coxswain.analytics.engine.funnel import (
     Grouping,
     funnel_query,
     funnels_by_window,
-    split_funnel_queries,
 )
+from coxswain.analytics.engine.funnel_split import split_funnel_queries
 from coxswain.analytics.requests import ReportRequest, resolve
 from coxswain.analytics.service import _pipeline
 from coxswain.analytics.sources.extracts import open_extract
@@ -40,16 +42,25 @@ GROUPINGS: list[Grouping] = [
 
 
 def _funnels(
-    ws: Workspace, request: ReportRequest, cohort: Cohort, detail: bool, split: bool
+    ws: Workspace,
+    request: ReportRequest,
+    cohort: Cohort,
+    detail: bool,
+    split: bool,
+    grouping_sets: bool = True,
 ) -> list[dict[int, list[Funnel]]]:
     ws.model.include_history()
     resolved = resolve(ws, request)
     deals = resolved.filters.apply(ws.model.funnel_deals, Fact.DEALS, ws.model.deal_products)
     pipeline, stages, windows = _pipeline(ws, None), ws.model.stages, resolved.windows
     if split:
+        dialect = replace(ws.dialect, grouping_sets=grouping_sets)
         queries = split_funnel_queries(
-            deals, stages, pipeline, windows, cohort, ws.dialect, GROUPINGS, detail
+            deals, stages, pipeline, windows, cohort, dialect, GROUPINGS, detail
         )
+        # DuckDB: the counts, then every grouping's medians by grouping sets (or one
+        # query per grouping without them).
+        assert len(queries.queries) == (2 if grouping_sets else 1 + len(GROUPINGS))
         results = queries.rows([ws.run(q) for q in queries.queries])
     else:
         results = [
@@ -83,10 +94,11 @@ def vars_of(item: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("cohort", [Cohort.ACTIVE, Cohort.CREATED])
 @pytest.mark.parametrize("detail", [False, True])
+@pytest.mark.parametrize("grouping_sets", [True, False])
 def test_split_equals_one_query_per_grouping(
-    duck_workspace: Workspace, cohort: Cohort, detail: bool
+    duck_workspace: Workspace, cohort: Cohort, detail: bool, grouping_sets: bool
 ) -> None:
-    split = _funnels(duck_workspace, REQUEST, cohort, detail, split=True)
+    split = _funnels(duck_workspace, REQUEST, cohort, detail, True, grouping_sets)
     each = _funnels(duck_workspace, REQUEST, cohort, detail, split=False)
     assert _same(split, each)
 
@@ -110,9 +122,12 @@ def generated_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 
 
 @pytest.mark.parametrize("cohort", [Cohort.ACTIVE, Cohort.CREATED])
-def test_split_on_a_generated_company(generated_workspace: Workspace, cohort: Cohort) -> None:
+@pytest.mark.parametrize("grouping_sets", [True, False])
+def test_split_on_a_generated_company(
+    generated_workspace: Workspace, cohort: Cohort, grouping_sets: bool
+) -> None:
     request = ReportRequest(date(2025, 11, 1), date(2026, 10, 31))
-    split = _funnels(generated_workspace, request, cohort, False, split=True)
+    split = _funnels(generated_workspace, request, cohort, False, True, grouping_sets)
     each = _funnels(generated_workspace, request, cohort, False, split=False)
     assert sum(len(f) for f in split[1].values()) > 10  # many reps with deals
     assert _same(split, each)

@@ -168,7 +168,9 @@ def duckdb_distinct(value: ir.Value, where: ir.BooleanValue) -> ir.IntegerScalar
 @dataclass(frozen=True, slots=True)
 class Dialect:
     """What differs between engines, in one place: how a quantile and a distinct count are
-    spelled, and whether to evaluate all scopes of a fact in one scan (``fold_scopes``).
+    spelled, whether to evaluate all scopes of a fact in one scan (``fold_scopes``), and
+    whether one query may group by several groupings (``grouping_sets``: see
+    ``engine/grouping_sets.py``; the adapter compiles them on DuckDB only).
 
     Folding suits columnar engines (DuckDB, Spark): one scan, every measure vectorised.
     Row stores (SQLite, PostgreSQL) evaluate each conditional aggregate row by row, so there
@@ -179,6 +181,7 @@ class Dialect:
     quantile: QuantileFn = native_quantile
     fold_scopes: bool = True
     distinct: DistinctFn = native_distinct
+    grouping_sets: bool = False
 
 
 ROW_STORES = frozenset({"sqlite", "postgres"})
@@ -188,7 +191,8 @@ def dialect_for(backend_name: str) -> Dialect:
     """The :class:`Dialect` for an Ibis backend name (``sqlite``, ``duckdb``, ...)."""
     quantile = sqlite_quantile if backend_name == "sqlite" else native_quantile
     distinct = duckdb_distinct if backend_name == "duckdb" else native_distinct
-    return Dialect(backend_name, quantile, backend_name not in ROW_STORES, distinct)
+    duckdb = backend_name == "duckdb"
+    return Dialect(backend_name, quantile, backend_name not in ROW_STORES, distinct, duckdb)
 
 
 def day_of_month(day: ir.IntegerValue) -> ir.IntegerValue:

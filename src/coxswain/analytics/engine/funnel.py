@@ -24,7 +24,6 @@ the period (created by its end, not closed before its start).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -34,7 +33,6 @@ import ibis
 import ibis.expr.types as ir
 
 from coxswain.analytics.engine.catalog import MeasureContext, Window
-from coxswain.analytics.engine.compute import additive
 from coxswain.analytics.engine.dimensions import NONE_LABEL, Dimension, Fact, group_key, label
 from coxswain.analytics.engine.expressions import Dialect, count_where, within
 from coxswain.analytics.engine.model import LOST, OPEN, WON, StageInfo
@@ -211,80 +209,6 @@ def funnel_query(
 
 
 Grouping = tuple[Dimension | None, str | None]  # by a dimension, a model column, or neither
-
-
-@dataclass(frozen=True)
-class SplitFunnels:
-    """The funnels of several groupings of one cohort, as one query of the counts and
-    sums by every grouping's key at once (``queries[0]``) and one query per grouping of
-    the rest (``queries[1 + i]``: medians, means, ...). See :func:`split_funnel_queries`."""
-
-    queries: list[ir.Table]
-    groupings: int
-    summed: tuple[str, ...]
-
-    def rows(self, results: Sequence[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
-        """Each grouping's rows as :func:`funnel_query` returns them, from the results of
-        :attr:`queries`: the rest's rows with the counts and sums added up over the rows
-        of the first query that fall in each group."""
-        finest, out = results[0], []
-        for index, rest in enumerate(results[1:]):
-            totals: dict[object, dict[str, list[Any]]] = {}
-            for row in finest:
-                group = row.get(f"_k{index}")
-                into = totals.setdefault(group, {name: [] for name in self.summed})
-                for name in self.summed:
-                    into[name].append(row[name])
-            merged = []
-            for row in rest:
-                sums = totals.get(row["_group"], {})
-                merged.append({**row, **{n: _total(sums.get(n, [])) for n in self.summed}})
-            out.append(merged)
-        return out
-
-
-def _total(values: list[Any]) -> float | int:
-    """Exact for integer counts; ``math.fsum`` (correctly rounded) for money."""
-    if all(isinstance(v, int) for v in values):
-        return sum(int(v) for v in values)
-    return math.fsum(float(v) for v in values if v is not None)
-
-
-def split_funnel_queries(
-    deals: ir.Table,
-    stages: Sequence[StageInfo],
-    pipeline: str,
-    windows: Sequence[Window],
-    cohort: Cohort,
-    dialect: Dialect,
-    groupings: Sequence[Grouping],
-    detail: bool = False,
-) -> SplitFunnels:
-    """The funnels of every grouping of ``groupings`` (each as in :func:`funnel_query`)
-    with one scan for all their counts and sums instead of one per grouping.
-
-    Counts and sums (``COALESCE(SUM(...), 0)``: :func:`additive`) of a group are the sums
-    of those of the finer groups it is made of, so one query groups by every grouping's
-    key at once (a few hundred rows: rep × team × segment) and they are added up per
-    grouping in Python; only the measures that do not add up (medians, means) are
-    computed per grouping over the rows. Each grouping's key puts every row in exactly
-    one group, so the answers are those of one query per grouping.
-    """
-    rows, measures = _rows_and_measures(deals, stages, pipeline, windows, cohort, dialect, detail)
-    summed = {name: expr for name, expr in measures.items() if additive(expr)}
-    rest = {name: expr for name, expr in measures.items() if name not in summed}
-    rest = rest or {"_rows": rows.count()}  # (a pipeline without open stages: no medians)
-    keys = {}
-    queries = []
-    for index, (dimension, column) in enumerate(groupings):
-        key = _key(rows, dimension, column)
-        if key is None:
-            queries.append(rows.aggregate(**rest).mutate(_group=ibis.null("string")))
-        else:
-            keys[f"_k{index}"] = key
-            queries.append(rows.group_by(_group=key).aggregate(**rest))
-    finest = rows.group_by(**keys).aggregate(**summed) if keys else rows.aggregate(**summed)
-    return SplitFunnels([finest, *queries], len(groupings), tuple(summed))
 
 
 def _num(row: Mapping[str, Any], key: str) -> float | None:

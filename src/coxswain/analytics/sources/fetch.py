@@ -18,10 +18,16 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import ibis
 import ibis.expr.types as ir
+import sqlglot
+import sqlglot.expressions as sge
+
+from coxswain.analytics.engine.grouping_sets import GROUPING_COLUMN, GroupingSetsQuery
+
+Query: TypeAlias = ir.Table | GroupingSetsQuery  # what a workspace runs
 
 _LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 _LOCKS_LOCK = threading.Lock()
@@ -44,16 +50,43 @@ class Compiled:
     sql: str
 
 
-def compile_duckdb(expr: ir.Table) -> Compiled | None:
+def compile_duckdb(expr: Query) -> Compiled | None:
     """``expr`` compiled to SQL when its backend is DuckDB (else ``None``), with Ibis'
     pre-execution step done (it registers in-memory tables), as Ibis' ``to_pyarrow`` does.
     Python work only: any thread may then :func:`run_compiled` it."""
-    backend: Any = ibis.get_backend(expr)
+    table = (expr.expr if isinstance(expr, GroupingSetsQuery) else expr).as_table()
+    backend: Any = ibis.get_backend(table)
     if backend.name != "duckdb":
+        if isinstance(expr, GroupingSetsQuery):
+            raise NotImplementedError(f"grouping sets on {backend.name}")
         return None
-    table = expr.as_table()
     backend._run_pre_execute_hooks(table)
+    if isinstance(expr, GroupingSetsQuery):
+        return Compiled(backend, _grouping_sets_sql(backend, table, expr))
     return Compiled(backend, str(backend.compile(table)))
+
+
+def _grouping_sets_sql(backend: Any, table: ir.Table, query: GroupingSetsQuery) -> str:
+    """The aggregate's SQL with its ``GROUP BY`` (each key, by position) replaced by the
+    query's grouping sets, and ``GROUPING(keys...)`` added as :data:`GROUPING_COLUMN`."""
+    select = backend.compiler.to_sqlglot(table)
+    group = select.args.get("group") if isinstance(select, sge.Select) else None
+    names = [e.alias_or_name for e in select.expressions] if group is not None else []
+    if group is None or names[: len(query.keys)] != list(query.keys):
+        raise ValueError("not an aggregate grouped by the grouping sets' keys, first")
+    positions = [int(e.name) for e in group.expressions if isinstance(e, sge.Literal)]
+    if positions != list(range(1, len(query.keys) + 1)):
+        raise ValueError(f"unexpected GROUP BY for grouping sets: {group.sql('duckdb')}")
+
+    def column(name: str) -> sge.Column:
+        return sge.column(sge.to_identifier(name, quoted=True))
+
+    sets = [sge.Tuple(expressions=[column(k) for k in keys]) for keys in query.sets]
+    select.set("group", sge.Group(grouping_sets=[sge.GroupingSets(expressions=sets)]))
+    marker = sge.Grouping(expressions=[column(k) for k in query.keys])
+    select.append("expressions", sge.alias_(marker, GROUPING_COLUMN, quoted=True))
+    raise_on = sqlglot.ErrorLevel.RAISE
+    return str(select.sql(dialect=backend.dialect, copy=False, unsupported_level=raise_on))
 
 
 def run_compiled(query: Compiled) -> list[dict[str, Any]]:
@@ -66,10 +99,11 @@ def run_compiled(query: Compiled) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
-def fetch_rows(expr: ir.Table) -> list[dict[str, Any]]:
+def fetch_rows(expr: Query) -> list[dict[str, Any]]:
     """Every row of ``expr`` as a ``{column: value}`` dictionary (NULL → ``None``)."""
     compiled = compile_duckdb(expr)
     if compiled is not None:
         return run_compiled(compiled)
+    assert not isinstance(expr, GroupingSetsQuery)  # (compile_duckdb raised)
     rows: list[dict[str, Any]] = expr.to_pyarrow().to_pylist()
     return rows
