@@ -18,9 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import ForeignKeyConstraint, Index, Table, literal, select
+from sqlalchemy import Connection, ForeignKeyConstraint, Index, Table, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, DropConstraint
+
+#: Page cache (KiB) while SQLite sorts the deferred indexes; see :func:`_sort_memory`.
+SORT_CACHE_KIB = 16 * 1024
 
 
 @contextmanager
@@ -49,5 +52,25 @@ def indexes_built_after(
     yield deferred
     for key in keys:
         connection.execute(AddConstraint(key))
-    for index in deferred:
-        index.create(connection, checkfirst=True)
+    with _sort_memory(connection):
+        for index in deferred:
+            index.create(connection, checkfirst=True)
+
+
+@contextmanager
+def _sort_memory(connection: Connection) -> Iterator[None]:
+    """On SQLite, a smaller page cache while the indexes are sorted.
+
+    SQLite lets the sorter of ``CREATE INDEX`` hold as much as the page cache may (64 MB, see
+    ``db/engine.py``) before it spills a sorted run to a temporary file, on top of the page
+    cache itself: that was the import's peak memory. With :data:`SORT_CACHE_KIB` the sorter
+    merges a few more runs from disk instead."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{SORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
