@@ -8,10 +8,10 @@ which engine runs the queries.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import ibis
-from babel.numbers import format_compact_currency
 
 from coxswain.analytics.engine.bottlenecks import (
     BottleneckInput,
@@ -20,32 +20,35 @@ from coxswain.analytics.engine.bottlenecks import (
     find_bottlenecks,
 )
 from coxswain.analytics.engine.catalog import CATALOG, Unit
-from coxswain.analytics.engine.compute import KpiRequest, KpiValue, compute_kpis
 from coxswain.analytics.engine.dimensions import Dimension, Fact
-from coxswain.analytics.engine.expressions import count_where, day_of_month, sum_where, within
+from coxswain.analytics.engine.expressions import day_of_month, sum_where, within
 from coxswain.analytics.engine.funnel import (
     Cohort,
     Funnel,
-    funnel_from_row,
-    funnel_query,
-    funnels_by_window,
-    main_pipeline,
     open_stages,
     speed_queries,
 )
-from coxswain.analytics.engine.funnel_split import split_funnel_queries
 from coxswain.analytics.engine.model import WON
 from coxswain.analytics.engine.periods import Period, month_index
-from coxswain.analytics.errors import AnalyticsRequestError
-from coxswain.analytics.providers import providers
+from coxswain.analytics.engine.steps import Steps, drive
 from coxswain.analytics.requests import ReportRequest, Resolved, resolve
 from coxswain.analytics.schemas import (
     BottleneckReport,
     Dashboard,
     FunnelReport,
     KpiReport,
-    Meta,
     Series,
+)
+from coxswain.analytics.service_base import (
+    FunnelSpec,
+    _first_or_empty,
+    _funnel_set_steps,
+    _kpi_steps,
+    _kpis,
+    _meta,
+    _pipeline,
+    _quality_steps,
+    money_formatter,
 )
 from coxswain.analytics.workspace import Workspace
 
@@ -61,164 +64,12 @@ TREND_KPIS = (
 )
 
 
-def _quality_notes(ws: Workspace) -> tuple[str, ...]:
-    if "quality" not in ws.cache:
-        ws.cache["quality"] = _compute_quality_notes(ws)
-    notes: tuple[str, ...] = ws.cache["quality"]
-    return notes
-
-
-def _compute_quality_notes(ws: Workspace) -> tuple[str, ...]:
-    deals = ws.model.deals
-    query = deals.aggregate(
-        unconverted=count_where(deals.amount.isnull()),
-        extrapolated=count_where(deals.rate_extrapolated),
-        undated=count_where(deals.created_day.isnull()),
-        negative=count_where(deals.closed_day < deals.created_day),
-        unstaged=count_where(deals.status.isnull()),
-    )
-    (row,) = ws.run(query, "data quality")
-    notes = []
-    if row["unconverted"]:
-        notes.append(
-            f"{row['unconverted']} deals have no exchange rate to "
-            f"{ws.reporting_currency} and are left out of money KPIs"
-        )
-    if row["extrapolated"]:
-        notes.append(
-            f"{row['extrapolated']} deals predate their currency's first rate and "
-            f"were converted at that first rate"
-        )
-    if row["undated"]:
-        notes.append(
-            f"{row['undated']} deals have no creation date: they count in open "
-            f"pipeline but not in created or cycle KPIs"
-        )
-    if row["negative"]:
-        notes.append(
-            f"{row['negative']} deals close before they were created and are left out of cycle KPIs"
-        )
-    if row["unstaged"]:
-        notes.append(f"{row['unstaged']} deals are in a stage unknown to their pipeline")
-    return tuple(notes)
-
-
-def _meta(ws: Workspace, resolved: Resolved, by: Dimension | None, notes: bool = True) -> Meta:
-    previous = resolved.previous
-    return Meta(
-        period=resolved.period,
-        previous=None if previous is None else previous.period,
-        as_of=resolved.as_of,
-        currency=ws.reporting_currency,
-        engine=ws.source.engine,
-        source=ws.source.location,
-        by=by,
-        filters={d.value: v for d, v in resolved.filters.active().items()},
-        notes=_quality_notes(ws) if notes else (),
-    )
-
-
-def _kpis(
-    ws: Workspace,
-    resolved: Resolved,
-    by: Dimension | None,
-    slugs: Sequence[str] | None,
-    *,
-    overall: bool = True,
-) -> list[KpiValue]:
-    request = KpiRequest(
-        resolved.windows, resolved.filters, by, tuple(slugs) if slugs else None, overall
-    )
-    return compute_kpis(
-        ws.model,
-        ws.dialect,
-        request,
-        ws.runner("kpis"),
-        providers(ws, resolved.filters),
-        ws.batch_runner("kpis"),
-    )
-
-
 def kpi_report(
     ws: Workspace, request: ReportRequest, slugs: Sequence[str] | None = None
 ) -> KpiReport:
     """Every KPI (or ``slugs``) for the period and the previous one, optionally grouped."""
     resolved = resolve(ws, request)
     return KpiReport(_meta(ws, resolved, request.by), _kpis(ws, resolved, request.by, slugs))
-
-
-def _pipeline(ws: Workspace, wanted: str | None) -> str:
-    names = sorted({s.pipeline for s in ws.model.stages})
-    if wanted is not None:
-        match = next((n for n in names if n.casefold() == wanted.casefold()), None)
-        if match is None:
-            raise AnalyticsRequestError(
-                f"--pipeline {wanted!r}: no such pipeline; expected one of: {', '.join(names)}"
-            )
-        return match
-    if "pipelines" not in ws.cache:
-        deals = ws.model.deals
-        rows = ws.run(deals.group_by("pipeline").aggregate(n=deals.count()), "pipelines")
-        ws.cache["pipelines"] = {
-            str(r["pipeline"]): int(r["n"]) for r in rows if r["pipeline"] is not None
-        }
-    counts: dict[str, int] = ws.cache["pipelines"]
-    chosen = main_pipeline(ws.model.stages, counts)
-    if chosen is None:
-        raise AnalyticsRequestError("no pipeline with open stages: nothing to draw a funnel of")
-    return chosen
-
-
-FunnelSpec = tuple[Cohort, Dimension | None, str | None, bool]  # cohort, by, column, detail
-
-
-def _funnels(
-    ws: Workspace,
-    resolved: Resolved,
-    pipeline: str,
-    cohort: Cohort,
-    by: Dimension | None,
-    column: str | None = None,
-    detail: bool = True,
-) -> dict[int, list[Funnel]]:
-    (funnels,) = _funnel_set(ws, resolved, pipeline, [(cohort, by, column, detail)])
-    return funnels
-
-
-def _funnel_set(
-    ws: Workspace, resolved: Resolved, pipeline: str, specs: Sequence[FunnelSpec]
-) -> list[dict[int, list[Funnel]]]:
-    """The funnels of each spec: their queries built one by one while the previous run."""
-    deals = resolved.filters.apply(ws.model.funnel_deals, Fact.DEALS, ws.model.deal_products)
-    stages, windows = ws.model.stages, resolved.windows
-    label = f"funnel {', '.join(s[2] or (s[1].value if s[1] else 'all') for s in specs)}"
-    cohorts, details = {s[0] for s in specs}, {s[3] for s in specs}
-    if ws.dialect.name == "duckdb" and len(specs) > 1 and len(cohorts) == len(details) == 1:
-        # One scan for every grouping's counts (see split_funnel_queries); elsewhere (row
-        # stores, Spark) one query per grouping as before.
-        split = split_funnel_queries(
-            deals,
-            stages,
-            pipeline,
-            windows,
-            specs[0][0],
-            ws.dialect,
-            [(by, column) for _, by, column, _ in specs],
-            specs[0][3],
-        )
-        results = split.rows(ws.run_all(split.queries, label))
-    else:
-        queries = (
-            funnel_query(deals, stages, pipeline, windows, cohort, ws.dialect, by, column, detail)
-            for cohort, by, column, detail in specs
-        )
-        results = ws.run_all(queries, label)
-    return [
-        funnels_by_window(
-            rows, stages, pipeline, c, by, grouped=col is not None, windows=len(windows)
-        )
-        for (c, by, col, _), rows in zip(specs, results, strict=True)
-    ]
 
 
 def funnel_report(
@@ -229,41 +80,45 @@ def funnel_report(
     pipeline: str | None = None,
 ) -> FunnelReport:
     """The funnel of ``pipeline`` (default: the one with most deals) for a cohort."""
+    steps = _funnel_report_steps(ws, request, cohort, pipeline)
+    return drive(steps, ws.batch_runner("funnel all"))
+
+
+def _funnel_report_steps(
+    ws: Workspace, request: ReportRequest, cohort: Cohort, pipeline: str | None
+) -> Steps[FunnelReport]:
     ws.model.include_history()
     resolved = resolve(ws, request)
     chosen = _pipeline(ws, pipeline)
-    funnels = _funnels(ws, resolved, chosen, cohort, None)
+    (funnels,) = yield from _funnel_set_steps(ws, resolved, chosen, [(cohort, None, None, True)])
     previous = funnels.get(1, [None])[0] if resolved.previous else None
     current = _first_or_empty(ws, funnels, chosen, cohort)
     return FunnelReport(_meta(ws, resolved, None), cohort.value, current, previous)
 
 
-def _first_or_empty(
-    ws: Workspace, funnels: dict[int, list[Funnel]], pipeline: str, cohort: Cohort
-) -> Funnel:
-    """The current window's funnel, or an empty one (every count 0) when no deal is in the
-    cohort (a period after the data, a rep without deals)."""
-    found = funnels.get(0)
-    return found[0] if found else funnel_from_row({}, ws.model.stages, pipeline, cohort)
-
-
-def _speed(ws: Workspace, resolved: Resolved, pipeline: str, cohort: Cohort) -> list[SpeedOutcome]:
+def _speed_steps(
+    ws: Workspace, request: ReportRequest, cohort: Cohort, pipeline: str | None
+) -> Steps[list[SpeedOutcome]]:
+    """Time in stage against outcome (see ``speed_queries``): the thresholds, then the
+    outcomes."""
+    resolved = resolve(ws, _bottleneck_request(request))
+    chosen = _pipeline(ws, pipeline)
     deals = resolved.filters.apply(ws.model.funnel_deals, Fact.DEALS, ws.model.deal_products)
     thresholds, outcomes = speed_queries(
-        deals, ws.model.stages, pipeline, resolved.current, cohort, ws.dialect
+        deals, ws.model.stages, chosen, resolved.current, cohort, ws.dialect
     )
-    (limits,) = ws.run(thresholds, "speed thresholds")
-    (counts,) = ws.run(outcomes(limits), "speed outcomes")
+    ((limit,),) = yield [thresholds]
+    ((counts,),) = yield [outcomes(limit)]
     out = []
-    for info in open_stages(ws.model.stages, pipeline):
+    for info in open_stages(ws.model.stages, chosen):
         k = info.position
-        if limits.get(f"p25_{k}") is None:
+        if limit.get(f"p25_{k}") is None:
             continue
         out.append(
             SpeedOutcome(
                 info.stage,
                 k,
-                float(limits[f"p25_{k}"]),
+                float(limit[f"p25_{k}"]),
                 int(counts[f"fast_won_{k}"]),
                 int(counts[f"fast_closed_{k}"]),
                 int(counts[f"rest_won_{k}"]),
@@ -271,13 +126,6 @@ def _speed(ws: Workspace, resolved: Resolved, pipeline: str, cohort: Cohort) -> 
             )
         )
     return out
-
-
-def money_formatter(currency: str):  # type: ignore[no-untyped-def]
-    def money(value: float) -> str:
-        return str(format_compact_currency(value, currency, locale="en_US", fraction_digits=1))
-
-    return money
 
 
 def bottleneck_report(
@@ -293,36 +141,58 @@ def bottleneck_report(
 
     ``avg_deal`` (the period's average won deal) prices lost deals; computed when absent.
     """
-    ws.model.include_history()
-    resolved = resolve(ws, ReportRequest(request.start, request.end, None, request.filters, True))
-    chosen = _pipeline(ws, pipeline)
-    company, reps, teams, segments = _funnel_set(
-        ws,
-        resolved,
-        chosen,
-        [
-            (cohort, None, None, False),
-            (cohort, Dimension.REP, None, False),
-            (cohort, Dimension.TEAM, None, False),
-            (cohort, None, "team_segment", False),
-        ],
-    )
+    steps = _bottleneck_steps(ws, request, cohort, pipeline)
+    finish = drive(steps, ws.batch_runner("funnel all, rep, team, team_segment"))
     if avg_deal is None:
+        resolved = resolve(ws, _bottleneck_request(request))
         (avg,) = _kpis(ws, resolved, None, ["avg_deal_size"])
         avg_deal = avg.values[0]
-    data = BottleneckInput(
-        company=_first_or_empty(ws, company, chosen, cohort),
-        company_previous=company.get(1, [None])[0],
-        reps=reps.get(0, []),
-        reps_previous={f.group or "": f for f in reps.get(1, [])},
-        teams=teams.get(0, []),
-        teams_previous={f.group or "": f for f in teams.get(1, [])},
-        speed=_speed(ws, resolved, chosen, cohort),
-        avg_deal=avg_deal,
-        money=money_formatter(ws.reporting_currency),
-        peers=_peers(ws, reps.get(0, []), teams.get(0, []), segments.get(0, [])),
-    )
-    return BottleneckReport(_meta(ws, resolved, None), find_bottlenecks(data, limit))
+    speed = drive(_speed_steps(ws, request, cohort, pipeline), ws.batch_runner("speed"))
+    return finish(avg_deal, limit, speed)
+
+
+def _bottleneck_request(request: ReportRequest) -> ReportRequest:
+    return ReportRequest(request.start, request.end, None, request.filters, True)
+
+
+# The report from the average won deal, how many findings to keep and time in stage.
+Finish = Callable[[float | None, int | None, list[SpeedOutcome]], BottleneckReport]
+
+
+def _bottleneck_steps(
+    ws: Workspace, request: ReportRequest, cohort: Cohort, pipeline: str | None
+) -> Steps[Finish]:
+    """The bottleneck analysis' funnels (one batch); returns what makes the report."""
+    ws.model.include_history()
+    resolved = resolve(ws, _bottleneck_request(request))
+    chosen = _pipeline(ws, pipeline)
+    specs: list[FunnelSpec] = [
+        (cohort, None, None, False),
+        (cohort, Dimension.REP, None, False),
+        (cohort, Dimension.TEAM, None, False),
+        (cohort, None, "team_segment", False),
+    ]
+    company, reps, teams, segments = yield from _funnel_set_steps(ws, resolved, chosen, specs)
+    meta = _meta(ws, resolved, None)
+
+    def finish(
+        avg_deal: float | None, limit: int | None, speed: list[SpeedOutcome]
+    ) -> BottleneckReport:
+        data = BottleneckInput(
+            company=_first_or_empty(ws, company, chosen, cohort),
+            company_previous=company.get(1, [None])[0],
+            reps=reps.get(0, []),
+            reps_previous={f.group or "": f for f in reps.get(1, [])},
+            teams=teams.get(0, []),
+            teams_previous={f.group or "": f for f in teams.get(1, [])},
+            speed=speed,
+            avg_deal=avg_deal,
+            money=money_formatter(ws.reporting_currency),
+            peers=_peers(ws, reps.get(0, []), teams.get(0, []), segments.get(0, [])),
+        )
+        return BottleneckReport(meta, find_bottlenecks(data, limit))
+
+    return finish
 
 
 MIN_PEER_REPS = 3
@@ -359,6 +229,10 @@ def _peers(
 
 def day_of_month_series(ws: Workspace, resolved: Resolved) -> Series:
     """Average won value per calendar day of the month (1–31) over the period's months."""
+    return drive(_day_of_month_steps(ws, resolved), ws.batch_runner("day of month"))
+
+
+def _day_of_month_steps(ws: Workspace, resolved: Resolved) -> Steps[Series]:
     deals = resolved.filters.apply(ws.model.deals, Fact.DEALS, ws.model.deal_products)
     period = resolved.period
     won = deals.filter(
@@ -367,7 +241,8 @@ def day_of_month_series(ws: Workspace, resolved: Resolved) -> Series:
     query = won.group_by(dom=day_of_month(won.closed_day)).aggregate(
         value=sum_where(won.amount, ibis.literal(True))
     )
-    totals = {int(r["dom"]): float(r["value"]) for r in ws.run(query, "day of month")}
+    (rows,) = yield [query]
+    totals = {int(r["dom"]): float(r["value"]) for r in rows}
     months = _months_having_day(period)
     points = [
         (str(day), totals.get(day, 0.0) / months[day] if months.get(day) else None)
@@ -391,19 +266,34 @@ def _months_having_day(period: Period) -> dict[int, int]:
     return counts
 
 
-def _trends(ws: Workspace, request: ReportRequest) -> list[Series]:
+def _trend_steps(ws: Workspace, request: ReportRequest) -> list[tuple[str, Steps[Any]]]:
+    """The dashboard's trends as three computations: monthly KPIs, weekly new leads and
+    won value by day of month (see :func:`_trends_from`)."""
     monthly = resolve(ws, ReportRequest(request.start, request.end, None, request.filters, False))
-    trends = _series_of(ws, monthly, Dimension.MONTH, TREND_KPIS)
-    weekly = _series_of(ws, monthly, Dimension.WEEK, ("new_leads",))
+    return [
+        ("kpis", _series_steps(ws, monthly, Dimension.MONTH, TREND_KPIS)),
+        ("kpis", _series_steps(ws, monthly, Dimension.WEEK, ("new_leads",))),
+        ("day of month", _day_of_month_steps(ws, monthly)),
+    ]
+
+
+def _trends_from(monthly: list[Series], weekly: list[Series], by_day: Series) -> list[Series]:
+    trends = list(monthly)
     trends += [Series("new_leads_by_week", "New leads per week", s.unit, s.points) for s in weekly]
-    trends.append(day_of_month_series(ws, monthly))
+    trends.append(by_day)
     return trends
 
 
 def _series_of(
     ws: Workspace, resolved: Resolved, by: Dimension, slugs: Sequence[str]
 ) -> list[Series]:
-    values = _kpis(ws, resolved, by, slugs, overall=False)
+    return drive(_series_steps(ws, resolved, by, slugs), ws.batch_runner("kpis"))
+
+
+def _series_steps(
+    ws: Workspace, resolved: Resolved, by: Dimension, slugs: Sequence[str]
+) -> Steps[list[Series]]:
+    values = yield from _kpi_steps(ws, resolved, by, slugs, overall=False)
     return [Series(v.kpi.slug, v.kpi.label, v.kpi.unit, sorted(v.by[0].items())) for v in values]
 
 
@@ -417,7 +307,11 @@ def trend_series(
 
 def dashboard(ws: Workspace, request: ReportRequest, *, pipeline: str | None = None) -> Dashboard:
     """Everything the HTML dashboard shows: KPIs with change, trends, by rep, funnel,
-    bottlenecks, and the sections other domains registered."""
+    bottlenecks, and the sections other domains registered.
+
+    The sections' queries are interleaved (``Workspace.run_steps``): each section's are
+    built while the previous sections' run.
+    """
     from coxswain.analytics.report.sections import build_sections
 
     has_stages = any(True for _ in ws.model.stages)
@@ -425,16 +319,27 @@ def dashboard(ws: Workspace, request: ReportRequest, *, pipeline: str | None = N
         ws.model.include_history()  # one deals table for KPIs, funnel and bottlenecks
     base = ReportRequest(request.start, request.end, None, request.filters, True)
     resolved = resolve(ws, base)
+    steps: list[tuple[str, Steps[Any]]] = [
+        ("data quality", _quality_steps(ws)),
+        ("kpis", _kpi_steps(ws, resolved, Dimension.REP, None)),
+        *_trend_steps(ws, base),
+    ]
+    if has_stages:
+        chosen = _pipeline(ws, pipeline)  # (a small query, run here before the others)
+        steps += [
+            ("speed", _speed_steps(ws, base, Cohort.ACTIVE, chosen)),
+            ("funnel all", _funnel_report_steps(ws, base, Cohort.CREATED, chosen)),
+            ("bottlenecks", _bottleneck_steps(ws, base, Cohort.ACTIVE, chosen)),
+        ]
+    _, values, monthly, weekly, by_day, *funnels = ws.run_steps(steps)
     meta = _meta(ws, resolved, None)
-    values = _kpis(ws, resolved, Dimension.REP, None)
     kpis = KpiReport(meta, values)
     by_rep = KpiReport(_meta(ws, resolved, Dimension.REP), values)
-    trends = _trends(ws, base)
-    funnel = funnel_report(ws, base, pipeline=pipeline) if has_stages else None
-    avg_deal = kpis.value("avg_deal_size").values[0]
-    bottlenecks = (
-        bottleneck_report(ws, base, pipeline=pipeline, avg_deal=avg_deal) if has_stages else None
-    )
+    trends = _trends_from(monthly, weekly, by_day)
+    funnel, bottlenecks = None, None
+    if has_stages:
+        speed, funnel, finish = funnels
+        bottlenecks = finish(kpis.value("avg_deal_size").values[0], 25, speed)
     result = Dashboard(meta, kpis, by_rep, trends, funnel, bottlenecks)
     result.sections.extend(build_sections(ws, base, result))
     return result

@@ -8,7 +8,8 @@ and finds the data's as-of date. Every report then queries the stored model.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from coxswain.analytics.engine.compute import BatchRunner, Runner
+from coxswain.analytics.engine.compute import Runner
 from coxswain.analytics.engine.expressions import Dialect
 from coxswain.analytics.engine.model import (
     RATE_SCHEMA,
@@ -29,6 +30,7 @@ from coxswain.analytics.engine.model import (
 )
 from coxswain.analytics.engine.money import RateCalendar, RateRow, rate_calendar
 from coxswain.analytics.engine.periods import from_day_number
+from coxswain.analytics.engine.steps import BatchRunner, Steps, drive
 from coxswain.analytics.engine.targets import Org, TargetRow
 from coxswain.analytics.sources.base import AnalyticsSource
 from coxswain.analytics.sources.fetch import (
@@ -95,16 +97,56 @@ class Workspace:
         if self.source.engine != "duckdb":
             return [self.run(expr, label) for expr in exprs]
         with ThreadPoolExecutor(1, thread_name_prefix="coxswain-query") as pool:
-            pending: list[Future[list[dict[str, Any]]]] = []
-            for expr in exprs:
-                compiled = compile_duckdb(expr)
-                if compiled is None:  # another engine's table: run here, in order
-                    done: Future[list[dict[str, Any]]] = Future()
-                    done.set_result(self.run(expr, label))
-                    pending.append(done)
-                else:
-                    pending.append(pool.submit(self._run_compiled, compiled, label))
+            pending = [self._submit(pool, expr, label) for expr in exprs]
             return [future.result() for future in pending]
+
+    def run_steps(self, steps: Sequence[tuple[str, Steps[Any]]]) -> list[Any]:
+        """The answer of each labelled computation of ``steps``, in order.
+
+        On DuckDB they are interleaved: each one's first batch of queries is built and
+        sent at once, then the batches are awaited in the order they were sent, and each
+        computation, given its rows, builds and sends its next batch (or finishes) while
+        the engine runs the others' queries. So DuckDB does not wait while Python builds
+        the next section of a report, nor Python while DuckDB runs. Elsewhere (and in the
+        answers) it is as if each were run to its end in turn.
+        """
+        if self.source.engine != "duckdb":
+            return [drive(s, self.batch_runner(label)) for label, s in steps]
+        answers: list[Any] = [None] * len(steps)
+        waiting: deque[tuple[int, list[Future[list[dict[str, Any]]]]]] = deque()
+        with ThreadPoolExecutor(1, thread_name_prefix="coxswain-query") as pool:
+
+            def advance(index: int, rows: list[list[dict[str, Any]]] | None) -> None:
+                label, computation = steps[index]
+                try:
+                    batch = next(computation) if rows is None else computation.send(rows)
+                except StopIteration as stop:
+                    answers[index] = stop.value
+                    return
+                waiting.append((index, [self._submit(pool, q, label) for q in batch]))
+
+            try:
+                for index in range(len(steps)):
+                    advance(index, None)
+                while waiting:
+                    index, futures = waiting.popleft()
+                    advance(index, [future.result() for future in futures])
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+        return answers
+
+    def _submit(
+        self, pool: ThreadPoolExecutor, expr: Query, label: str
+    ) -> Future[list[dict[str, Any]]]:
+        """``expr`` compiled here and run on ``pool``'s thread (another engine's table:
+        run here at once)."""
+        compiled = compile_duckdb(expr)
+        if compiled is None:
+            done: Future[list[dict[str, Any]]] = Future()
+            done.set_result(self.run(expr, label))
+            return done
+        return pool.submit(self._run_compiled, compiled, label)
 
     def _run_compiled(self, compiled: Compiled, label: str) -> list[dict[str, Any]]:
         started = time.perf_counter()

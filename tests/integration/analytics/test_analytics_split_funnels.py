@@ -24,7 +24,7 @@ from coxswain.analytics.engine.funnel import (
 )
 from coxswain.analytics.engine.funnel_split import split_funnel_queries
 from coxswain.analytics.requests import ReportRequest, resolve
-from coxswain.analytics.service import _pipeline
+from coxswain.analytics.service_base import _pipeline
 from coxswain.analytics.sources.extracts import open_extract
 from coxswain.analytics.workspace import Workspace, prepare
 from coxswain.generator.engine.company import iter_entities

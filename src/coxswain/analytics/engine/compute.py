@@ -8,7 +8,7 @@ Ibis table expression and returns its rows (the service's, with timing and engin
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,10 +48,10 @@ from coxswain.analytics.engine.dimensions import (
 )
 from coxswain.analytics.engine.expressions import Dialect
 from coxswain.analytics.engine.model import Model
+from coxswain.analytics.engine.steps import BatchRunner, Steps, drive
 
 Runner = Callable[[ir.Table], list[dict[str, Any]]]
-# Runs several queries (possibly given lazily), returns their rows in order.
-BatchRunner = Callable[[Iterable[ir.Table]], list[list[dict[str, Any]]]]
+
 Groups = dict[tuple[int, str | None], dict[str, float | None]]
 WINDOW_COLUMN = "_window"
 GROUP_COLUMN = "_group"
@@ -261,10 +261,9 @@ def _run_scopes(
     model: Model,
     dialect: Dialect,
     request: KpiRequest,
-    run_all: BatchRunner,
     scopes: Sequence[Scope],
     wanted: frozenset[str] | None = None,
-) -> tuple[Groups, Groups]:
+) -> Steps[tuple[Groups, Groups]]:
     """Measures per (window, None) overall and per (window, group) when grouped (only
     the ``wanted`` ones, when given).
 
@@ -298,7 +297,7 @@ def _run_scopes(
             plan.append((dimension, batch))
             yield query
 
-    results = run_all(queries())
+    results = yield queries()
     for (by, batch), rows in zip(plan, results, strict=True):  # the wholes first
         _collect(batch, len(windows), rows, by, overall if by is None else grouped)
         if by is not None and partition and request.overall:
@@ -426,28 +425,38 @@ def compute_kpis(
     or else ``runner`` (one by one); providers (e.g. sales targets, forecast accuracy) are
     called per window and grouping.
     """
+    batch = run_all or (lambda queries: [runner(query) for query in queries])
+    return drive(kpi_steps(model, dialect, request, providers), batch)
+
+
+def kpi_steps(
+    model: Model,
+    dialect: Dialect,
+    request: KpiRequest,
+    providers: Mapping[str, Provider] | None = None,
+) -> Steps[list[KpiValue]]:
+    """:func:`compute_kpis` as :data:`Steps`: yields its batch of queries (twice when a
+    formula read a measure left out) and returns the KPIs."""
     kpis = CATALOG.select(list(request.slugs) if request.slugs is not None else None)
     needs = {n for kpi in kpis for n in kpi.needs}
     scopes = [s for name, s in CATALOG.scopes.items() if name in needs]
-    batch = run_all or (lambda queries: [runner(query) for query in queries])
     wanted = _wanted(kpis, request.windows)
     try:
-        return _compute(kpis, request, batch, scopes, model, dialect, providers, wanted)
+        return (yield from _compute(kpis, request, scopes, model, dialect, providers, wanted))
     except PrunedMeasureError:  # a formula read a measure left out: compute every measure
-        return _compute(kpis, request, batch, scopes, model, dialect, providers, None)
+        return (yield from _compute(kpis, request, scopes, model, dialect, providers, None))
 
 
 def _compute(
     kpis: Sequence[Kpi],
     request: KpiRequest,
-    batch: BatchRunner,
     scopes: Sequence[Scope],
     model: Model,
     dialect: Dialect,
     providers: Mapping[str, Provider] | None,
     wanted: frozenset[str] | None,
-) -> list[KpiValue]:
-    overall, grouped = _run_scopes(model, dialect, request, batch, scopes, wanted)
+) -> Steps[list[KpiValue]]:
+    overall, grouped = yield from _run_scopes(model, dialect, request, scopes, wanted)
     provider_names = {n for kpi in kpis for n in kpi.needs if n in CATALOG.provider_facts}
     p_overall, p_grouped = _run_providers(request, providers or {}, provider_names)
     for key, measures in p_overall.items():
