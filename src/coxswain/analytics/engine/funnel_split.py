@@ -43,16 +43,13 @@ class SplitFunnels:
         of the first query that fall in each group."""
         finest, out = results[0], []
         for index, rest in enumerate(self._rest(results[1:])):
-            totals: dict[object, dict[str, list[Any]]] = {}
+            members: dict[object, list[dict[str, Any]]] = {}
             for row in finest:
-                group = row.get(f"_k{index}")
-                into = totals.setdefault(group, {name: [] for name in self.summed})
-                for name in self.summed:
-                    into[name].append(row[name])
+                members.setdefault(row.get(f"_k{index}"), []).append(row)
             merged = []
             for row in rest:
-                sums = totals.get(row["_group"], {})
-                merged.append({**row, **{n: _total(sums.get(n, [])) for n in self.summed}})
+                found = members.get(row["_group"], [])
+                merged.append({**row, **{n: _total([r[n] for r in found]) for n in self.summed}})
             out.append(merged)
         return out
 
