@@ -48,6 +48,13 @@ def json_page(page: Page[dict[str, Any]]) -> Response:
     return Response(content=to_json(body), media_type="application/json")
 
 
+def json_body(data: Any) -> Response:
+    """Plain JSON data (dicts, lists, numbers, strings, dates) serialized once by pydantic-core:
+    returning it from a route instead runs FastAPI's ``jsonable_encoder`` over every value,
+    which was a third of a cached ``/kpis`` request's CPU."""
+    return Response(content=to_json(data), media_type="application/json")
+
+
 def json_response(model: BaseModel) -> Response:
     """Serialize once with pydantic-core (the route's ``response_model`` still documents it);
     FastAPI would otherwise validate every item again before encoding."""

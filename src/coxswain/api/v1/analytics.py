@@ -13,14 +13,14 @@ from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from coxswain.analytics.engine.dimensions import Dimension
 from coxswain.analytics.engine.funnel import Cohort
 from coxswain.analytics.requests import FilterInput, ReportRequest
 from coxswain.api.deps import AnalyticsDep, CurrentUser, SessionDep
-from coxswain.api.schemas import ERROR_RESPONSES
+from coxswain.api.schemas import ERROR_RESPONSES, json_body
 from coxswain.auth.principal import Permission
 from coxswain.auth.visibility import visible_owner_ids
 
@@ -88,17 +88,17 @@ def kpis(
     by: Dimension | None = None,
     kpi: Annotated[list[str] | None, Query(description="Only these KPI slugs.")] = None,
     pipeline: Names = None,
-) -> dict[str, dict[str, Any]]:
+) -> Response:
     """Every KPI (or ``kpi=``) for the period and the previous one: the object
     ``coxswain kpis --json`` prints, keyed by KPI slug (definitions: docs/metrics.md)."""
     user.require(Permission.READ, "read KPIs")
     owners = visible_owner_ids(session, user)
     filters = replace(request.filters, pipelines=tuple(pipeline or ()))
     grouped = ReportRequest(request.start, request.end, by, filters, True)
-    return analytics.kpis(owners, grouped, kpi).contract()
+    return json_body(analytics.kpis(owners, grouped, kpi).contract())
 
 
-@router.get("/reports/funnel")
+@router.get("/reports/funnel", response_model=dict[str, Any])
 def funnel(
     session: SessionDep,
     user: CurrentUser,
@@ -106,16 +106,16 @@ def funnel(
     request: RequestDep,
     cohort: Cohort = Cohort.CREATED,
     pipeline: Annotated[str | None, Query(description="Default: the one with most deals.")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Stage-to-stage conversion, drop-off, values and time in stage (``coxswain report
     funnel --json``) for the period and the previous one."""
     user.require(Permission.READ, "read the funnel")
     owners = visible_owner_ids(session, user)
     report = analytics.funnel(owners, request, cohort, pipeline)
-    return _public(report.to_json())
+    return json_body(_public(report.to_json()))
 
 
-@router.get("/reports/bottlenecks")
+@router.get("/reports/bottlenecks", response_model=dict[str, Any])
 def bottlenecks(
     session: SessionDep,
     user: CurrentUser,
@@ -124,10 +124,10 @@ def bottlenecks(
     cohort: Cohort = Cohort.ACTIVE,
     pipeline: Annotated[str | None, Query(description="Default: the one with most deals.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-) -> dict[str, Any]:
+) -> Response:
     """Ranked stages where deals stall or are lost, against peers and the previous period
     (``coxswain report bottlenecks --json``)."""
     user.require(Permission.READ, "read bottlenecks")
     owners = visible_owner_ids(session, user)
     report = analytics.bottlenecks(owners, request, cohort, pipeline, limit)
-    return _public(report.to_json())
+    return json_body(_public(report.to_json()))
