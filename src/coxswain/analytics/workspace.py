@@ -42,6 +42,8 @@ from coxswain.analytics.sources.fetch import (
     run_compiled,
 )
 from coxswain.analytics.sources.model_store import stored_table
+from coxswain.analytics.sources.sql_cache import FILE as SQL_CACHE_FILE
+from coxswain.analytics.sources.sql_cache import SqlCache
 from coxswain.core.clock import Clock, SystemClock
 
 
@@ -68,6 +70,7 @@ class Workspace:
     data_as_of: date | None
     log: QueryLog
     cache: dict[str, Any] = field(default_factory=dict)
+    sql_cache: SqlCache | None = None  # compiled SQL kept beside the extract's model
 
     @property
     def dialect(self) -> Dialect:
@@ -80,7 +83,7 @@ class Workspace:
     def run(self, expr: Query, label: str = "query") -> list[dict[str, Any]]:
         """Execute ``expr`` on the source's engine and return its rows as dictionaries."""
         started = time.perf_counter()
-        rows = fetch_rows(expr)
+        rows = fetch_rows(expr, self.sql_cache)
         self.log.entries.append((label, time.perf_counter() - started))
         return rows
 
@@ -98,6 +101,7 @@ class Workspace:
             return [self.run(expr, label) for expr in exprs]
         with ThreadPoolExecutor(1, thread_name_prefix="coxswain-query") as pool:
             pending = [self._submit(pool, expr, label) for expr in exprs]
+            self._save_sql()
             return [future.result() for future in pending]
 
     def run_steps(self, steps: Sequence[tuple[str, Steps[Any]]]) -> list[Any]:
@@ -128,20 +132,26 @@ class Workspace:
             try:
                 for index in range(len(steps)):
                     advance(index, None)
+                self._save_sql()  # (while the first queries run)
                 while waiting:
                     index, futures = waiting.popleft()
                     advance(index, [future.result() for future in futures])
             except BaseException:
                 pool.shutdown(cancel_futures=True)
                 raise
+        self._save_sql()
         return answers
+
+    def _save_sql(self) -> None:
+        if self.sql_cache is not None:
+            self.sql_cache.save()
 
     def _submit(
         self, pool: ThreadPoolExecutor, expr: Query, label: str
     ) -> Future[list[dict[str, Any]]]:
         """``expr`` compiled here and run on ``pool``'s thread (another engine's table:
         run here at once)."""
-        compiled = compile_duckdb(expr)
+        compiled = compile_duckdb(expr, self.sql_cache)
         if compiled is None:
             done: Future[list[dict[str, Any]]] = Future()
             done.set_result(self.run(expr, label))
@@ -336,6 +346,8 @@ def prepare(
     workspace = Workspace(
         source, model, calendar, _org(source), _targets(source, calendar), None, log
     )
+    if source.model_store is not None and source.engine == "duckdb":
+        workspace.sql_cache = SqlCache(source.model_store.folder / SQL_CACHE_FILE)
     data_day = _data_as_of(workspace)
     today = (clock or SystemClock()).now().date()
     workspace.data_as_of = min(data_day, today) if data_day else None

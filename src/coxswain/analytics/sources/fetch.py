@@ -26,6 +26,7 @@ import sqlglot
 import sqlglot.expressions as sge
 
 from coxswain.analytics.engine.grouping_sets import GROUPING_COLUMN, GroupingSetsQuery
+from coxswain.analytics.sources.sql_cache import SqlCache, expression_key
 
 Query: TypeAlias = ir.Table | GroupingSetsQuery  # what a workspace runs
 
@@ -50,10 +51,11 @@ class Compiled:
     sql: str
 
 
-def compile_duckdb(expr: Query) -> Compiled | None:
+def compile_duckdb(expr: Query, cache: SqlCache | None = None) -> Compiled | None:
     """``expr`` compiled to SQL when its backend is DuckDB (else ``None``), with Ibis'
     pre-execution step done (it registers in-memory tables), as Ibis' ``to_pyarrow`` does.
-    Python work only: any thread may then :func:`run_compiled` it."""
+    Python work only: any thread may then :func:`run_compiled` it. With ``cache``, SQL
+    compiled before for the same expression (see ``sql_cache.py``) is taken from it."""
     table = (expr.expr if isinstance(expr, GroupingSetsQuery) else expr).as_table()
     backend: Any = ibis.get_backend(table)
     if backend.name != "duckdb":
@@ -61,9 +63,21 @@ def compile_duckdb(expr: Query) -> Compiled | None:
             raise NotImplementedError(f"grouping sets on {backend.name}")
         return None
     backend._run_pre_execute_hooks(table)
+    sets = isinstance(expr, GroupingSetsQuery)
+    key = None
+    if cache is not None:
+        how = f"grouping sets {expr.keys} {expr.sets}" if sets else "query"
+        key = expression_key(table.op(), how)
+        sql = None if key is None else cache.get(key)
+        if sql is not None:
+            return Compiled(backend, sql)
     if isinstance(expr, GroupingSetsQuery):
-        return Compiled(backend, _grouping_sets_sql(backend, table, expr))
-    return Compiled(backend, str(backend.compile(table)))
+        sql = _grouping_sets_sql(backend, table, expr)
+    else:
+        sql = str(backend.compile(table))
+    if cache is not None and key is not None:
+        cache.put(key, sql)
+    return Compiled(backend, sql)
 
 
 def _grouping_sets_sql(backend: Any, table: ir.Table, query: GroupingSetsQuery) -> str:
@@ -99,9 +113,9 @@ def run_compiled(query: Compiled) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
-def fetch_rows(expr: Query) -> list[dict[str, Any]]:
+def fetch_rows(expr: Query, cache: SqlCache | None = None) -> list[dict[str, Any]]:
     """Every row of ``expr`` as a ``{column: value}`` dictionary (NULL → ``None``)."""
-    compiled = compile_duckdb(expr)
+    compiled = compile_duckdb(expr, cache)
     if compiled is not None:
         return run_compiled(compiled)
     assert not isinstance(expr, GroupingSetsQuery)  # (compile_duckdb raised)

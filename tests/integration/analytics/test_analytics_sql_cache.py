@@ -1,0 +1,67 @@
+"""Compiled SQL kept beside the extract's model: a second run of the dashboard compiles
+none of the queries the first compiled, and its answers are those of a run without the
+cache."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ibis.backends.duckdb import Backend
+
+from coxswain.analytics.service import dashboard
+from coxswain.analytics.sources.extracts import open_extract
+from coxswain.analytics.sources.model_store import FOLDER
+from coxswain.analytics.sources.sql_cache import FILE
+from coxswain.analytics.workspace import prepare
+
+from analytics_handmade import CLOCK, REQUEST  # isort: skip
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return None if callable(value) else value
+
+
+def _dashboard(folder: Path, compiled: list[str], cached: bool = True) -> tuple[Any, int]:
+    """The dashboard's data and how many queries it compiled (opening and preparing the
+    extract read the reference tables without the cache)."""
+    with open_extract(folder) as source:
+        ws = prepare(source, clock=CLOCK)
+        if not cached:
+            ws.sql_cache = None
+        before = len(compiled)
+        data = _plain(dashboard(ws, REQUEST))
+        return data, len(compiled) - before
+
+
+def test_a_second_run_compiles_nothing(
+    handmade_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "extract"
+    shutil.copytree(handmade_dir, folder, ignore=shutil.ignore_patterns(FOLDER))
+    compiled: list[str] = []
+    original = Backend.compile
+
+    def counting(self: Backend, *args: Any, **kwargs: Any) -> str:
+        compiled.append("x")
+        return str(original(self, *args, **kwargs))
+
+    monkeypatch.setattr(Backend, "compile", counting)
+    first, compiled_first = _dashboard(folder, compiled)
+    assert (folder / FOLDER / FILE).is_file()
+    assert compiled_first > 10
+    second, compiled_second = _dashboard(folder, compiled)
+    assert compiled_second == 0
+    assert second == first
+    without, compiled_without = _dashboard(folder, compiled, cached=False)
+    assert without == first
+    assert compiled_without == compiled_first
