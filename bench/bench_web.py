@@ -242,7 +242,10 @@ def main() -> None:
                 f"{args.clients} concurrent clients, {args.seconds} s per URL, "
                 f"{args.workers} server workers"
             )
-            workers = psutil.Process(server.pid).children(recursive=True)
+            # The serving processes: the workers, and the server process itself (it serves
+            # alone with --workers 1; as the supervisor of several it idles).
+            main_process = psutil.Process(server.pid)
+            workers = [main_process, *main_process.children(recursive=True)]
             for label, path, header in targets:
                 if args.only not in label:
                     continue
