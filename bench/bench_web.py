@@ -11,8 +11,13 @@ PostgreSQL (``pg_cpu_ms``, every ``postgres`` process of the machine) spent per 
 shared two-core machine the CPU per request is the figure that does not depend on the load.
 Traffic goes to 127.0.0.1 only, and each run stops by itself.
 
-Needs ``wrk``, the Debian package (``apt-get install -y wrk``); ``--only dashboard`` runs the
-URLs whose label contains that text. Run it under ``flock /tmp/coxswain-bench.lock`` on a
+Each URL is driven by ``wrk`` and then by ``hey`` (``--tools wrk,hey``; Debian packages:
+``apt-get install -y wrk hey``), and each line ends with ``little=``: by Little's law, with a
+fixed number of connections each waiting for its answer, mean latency × throughput ÷
+connections is 1.00 when the tool's figures agree with each other. On this two-core machine,
+with both server workers busy, ``wrk`` 4.1's latencies do not (``little`` of 1.3–4.0 against
+0.98–1.00 for ``hey`` in the same minute): see docs/benchmarks/web.md. ``--only dashboard``
+runs the URLs whose label contains that text. Run it under ``flock /tmp/coxswain-bench.lock`` on a
 shared machine, so that benchmarks never overlap. To measure an older version of the code,
 export its ``src/`` (``git archive <commit> src | tar -x -C /tmp/old``) and run with
 ``PYTHONPATH=/tmp/old/src`` (the server processes inherit it).
@@ -40,9 +45,10 @@ LUA = """
 done = function(summary, latency, requests)
   local e = summary.errors
   local errors = e.status + e.connect + e.read + e.timeout
-  io.write(string.format("RESULT p50=%.1f p95=%.1f p99=%.1f rps=%.1f requests=%d errors=%d\\n",
+  io.write(string.format(
+    "RESULT p50=%.1f p95=%.1f p99=%.1f mean=%.1f rps=%.1f requests=%d errors=%d\\n",
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
-    summary.requests / (summary.duration / 1e6), summary.requests, errors))
+    latency.mean / 1000, summary.requests / (summary.duration / 1e6), summary.requests, errors))
 end
 """
 
@@ -158,6 +164,40 @@ def run_wrk(url: str, header: str, seconds: int, clients: int, script: Path) -> 
     return line.removeprefix("RESULT ")
 
 
+def run_hey(url: str, header: str, seconds: int, clients: int) -> str:
+    """The same load with ``hey`` (Go; keep-alive connections, one request in flight each)."""
+    result = subprocess.run(
+        ["hey", "-z", f"{seconds}s", "-c", str(clients), "-t", "10", "-H", header, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = result.stdout
+
+    def seconds_of(pattern: str) -> float:
+        found = re.search(pattern, out)
+        return float(found.group(1)) if found else float("nan")
+
+    codes = {int(c): int(n) for c, n in re.findall(r"\[(\d{3})\]\s+(\d+) responses", out)}
+    requests = sum(codes.values())
+    failed = sum(n for c, n in codes.items() if c >= 400)
+    failed += sum(int(n) for n in re.findall(r"\[(\d+)\]\s+Get ", out))
+    p50, p95, p99 = (seconds_of(rf"{q}% in ([0-9.]+) secs") * 1000 for q in (50, 95, 99))
+    mean = seconds_of(r"Average:\s+([0-9.]+) secs") * 1000
+    rps = seconds_of(r"Requests/sec:\s+([0-9.]+)")
+    return (
+        f"p50={p50:.1f} p95={p95:.1f} p99={p99:.1f} mean={mean:.1f} rps={rps:.1f}"
+        f" requests={requests} errors={failed}"
+    )
+
+
+def little(result: str, clients: int) -> float:
+    """Mean latency × throughput ÷ connections: 1.00 when a closed-loop tool's figures agree."""
+    mean = float(re.search(r"mean=([0-9.na]+)", result).group(1))  # type: ignore[union-attr]
+    rps = float(re.search(r"rps=([0-9.na]+)", result).group(1))  # type: ignore[union-attr]
+    return mean / 1000 * rps / clients
+
+
 def warm_up(url: str, header: str, clients: int) -> float:
     """``clients`` concurrent requests, so that every server worker (not just the one that
     takes the first connection) has computed what it caches before ``wrk`` starts; returns
@@ -181,9 +221,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--only", default="", help="run the URLs whose label contains this")
+    parser.add_argument("--tools", default="wrk,hey", help="load tools, in order: wrk, hey")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is missing: apt-get install -y wrk (the Debian package)")
+    tools = [t for t in args.tools.split(",") if t]
+    for tool in tools:
+        if tool not in ("wrk", "hey"):
+            raise SystemExit(f"--tools: unknown load tool {tool!r} (expected wrk or hey)")
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is missing: apt-get install -y {tool} (the Debian package)")
     url = f"postgresql://postgres@127.0.0.1:5432/{args.db}"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -250,16 +295,21 @@ def main() -> None:
                 if args.only not in label:
                     continue
                 warm_seconds = warm_up(base + path, header, args.clients)
-                server_before, pg_before = cpu_seconds(workers), postgres_cpu()
-                result = run_wrk(base + path, header, args.seconds, args.clients, script)
-                requests = int(re.search(r"requests=(\d+)", result).group(1))  # type: ignore[union-attr]
-                server_ms = (cpu_seconds(workers) - server_before) * 1000 / max(requests, 1)
-                pg_ms = postgres_cpu_since(pg_before) * 1000 / max(requests, 1)
-                print(
-                    f"{label:62} {result} srv_cpu_ms={server_ms:.2f} pg_cpu_ms={pg_ms:.2f} "
-                    f"warm_s={warm_seconds:.1f}",
-                    flush=True,
-                )
+                for tool in tools:
+                    server_before, pg_before = cpu_seconds(workers), postgres_cpu()
+                    if tool == "wrk":
+                        result = run_wrk(base + path, header, args.seconds, args.clients, script)
+                    else:
+                        result = run_hey(base + path, header, args.seconds, args.clients)
+                    requests = int(re.search(r"requests=(\d+)", result).group(1))  # type: ignore[union-attr]
+                    server_ms = (cpu_seconds(workers) - server_before) * 1000 / max(requests, 1)
+                    pg_ms = postgres_cpu_since(pg_before) * 1000 / max(requests, 1)
+                    print(
+                        f"{label:62} {tool} {result} srv_cpu_ms={server_ms:.2f} "
+                        f"pg_cpu_ms={pg_ms:.2f} warm_s={warm_seconds:.1f} "
+                        f"little={little(result, args.clients):.2f}",
+                        flush=True,
+                    )
             print(f"load average after: {os.getloadavg()}")
     finally:
         server.terminate()
