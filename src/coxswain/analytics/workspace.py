@@ -232,7 +232,9 @@ def _raw(source: AnalyticsSource, sql: str) -> None:
         result.close()
 
 
-def _materializer(source: AnalyticsSource, log: QueryLog) -> Materialize:
+def _materializer(
+    source: AnalyticsSource, log: QueryLog, sql_cache: SqlCache | None
+) -> Materialize:
     """Store each model table once: in the source's model store when it has one (kept
     between runs), else ``CREATE TEMP TABLE ... AS`` (Spark: cache)."""
 
@@ -242,7 +244,7 @@ def _materializer(source: AnalyticsSource, log: QueryLog) -> Materialize:
         if source.engine == "pyspark":
             stored = expr.cache()
         elif source.model_store is not None:
-            stored = stored_table(source.backend, source.model_store, name, expr)
+            stored = stored_table(source.backend, source.model_store, name, expr, sql_cache)
         if stored is None:
             stored = _create_temp(source, name, expr)
         log.entries.append((f"store {name}", time.perf_counter() - started))
@@ -335,19 +337,21 @@ def prepare(
     calendar = _calendar(source)
     stages = _stages(source)
     keep = source.materialize if materialize is None else materialize
+    sql_cache = None  # compiled SQL kept beside an extract's model (DuckDB)
+    if source.model_store is not None and source.engine == "duckdb":
+        sql_cache = SqlCache(source.model_store.folder / SQL_CACHE_FILE)
     model = build_model(
         source.tables,
         calendar,
         stages,
         rates=_rate_table(source, calendar),
-        materialize=_materializer(source, log) if keep else None,
+        materialize=_materializer(source, log, sql_cache) if keep else None,
         stored=source.stored,
     )
     workspace = Workspace(
         source, model, calendar, _org(source), _targets(source, calendar), None, log
     )
-    if source.model_store is not None and source.engine == "duckdb":
-        workspace.sql_cache = SqlCache(source.model_store.folder / SQL_CACHE_FILE)
+    workspace.sql_cache = sql_cache
     data_day = _data_as_of(workspace)
     today = (clock or SystemClock()).now().date()
     workspace.data_as_of = min(data_day, today) if data_day else None

@@ -9,6 +9,7 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pytest
 from ibis.backends.duckdb import Backend
 
@@ -65,3 +66,29 @@ def test_a_second_run_compiles_nothing(
     without, compiled_without = _dashboard(folder, compiled, cached=False)
     assert without == first
     assert compiled_without == compiled_first
+
+
+def test_the_model_store_key_is_not_compiled_again(
+    handmade_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stored model is found by its SQL: the second run takes that SQL from the cache
+    (and finds the same stored files, so the model is not rebuilt)."""
+    folder = tmp_path / "extract"
+    shutil.copytree(handmade_dir, folder, ignore=shutil.ignore_patterns(FOLDER))
+    calls: list[str] = []
+    original = ibis.to_sql
+
+    def counting(expr: Any, *args: Any, **kwargs: Any) -> str:
+        calls.append("x")
+        return str(original(expr, *args, **kwargs))
+
+    monkeypatch.setattr(ibis, "to_sql", counting)
+    first, _ = _dashboard(folder, [])
+    stored = sorted(p.name for p in (folder / FOLDER).glob("*.duckdb"))
+    assert len(stored) == 3
+    assert calls
+    calls.clear()
+    second, _ = _dashboard(folder, [])
+    assert calls == []
+    assert sorted(p.name for p in (folder / FOLDER).glob("*.duckdb")) == stored
+    assert second == first

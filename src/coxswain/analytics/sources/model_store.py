@@ -34,6 +34,8 @@ import duckdb
 import ibis
 import ibis.expr.types as ir
 
+from coxswain.analytics.sources.sql_cache import SqlCache, expression_key
+
 FORMAT = "1"
 FOLDER = ".coxswain-model"
 TAIL_BYTES = 64 * 1024
@@ -111,10 +113,18 @@ def _remove_stale(store: ModelStore, name: str, keep: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-def stored_table(backend: Any, store: ModelStore, name: str, expr: ir.Table) -> ir.Table | None:
+def stored_table(
+    backend: Any, store: ModelStore, name: str, expr: ir.Table, cache: SqlCache | None = None
+) -> ir.Table | None:
     """``expr`` as a table of the store (built and written on first use), attached
-    read-only to ``backend`` (DuckDB); ``None`` when the store's folder cannot be written."""
-    sql = ibis.to_sql(expr, dialect="duckdb")
+    read-only to ``backend`` (DuckDB); ``None`` when the store's folder cannot be written.
+    ``cache`` keeps the model's SQL (the store's key) between runs (see ``sql_cache.py``)."""
+    key = None if cache is None else expression_key(expr.op(), "model store")
+    sql = None if cache is None or key is None else cache.get(key)
+    if sql is None:
+        sql = ibis.to_sql(expr, dialect="duckdb")
+        if cache is not None and key is not None:
+            cache.put(key, sql)
     path = store.path(name, sql)
     if not path.is_file():
         try:
