@@ -80,16 +80,15 @@ def funnel_report(
     pipeline: str | None = None,
 ) -> FunnelReport:
     """The funnel of ``pipeline`` (default: the one with most deals) for a cohort."""
-    steps = _funnel_report_steps(ws, request, cohort, pipeline)
+    ws.model.include_history()
+    resolved = resolve(ws, request)
+    steps = _funnel_report_steps(ws, resolved, cohort, _pipeline(ws, pipeline))
     return drive(steps, ws.batch_runner("funnel all"))
 
 
 def _funnel_report_steps(
-    ws: Workspace, request: ReportRequest, cohort: Cohort, pipeline: str | None
+    ws: Workspace, resolved: Resolved, cohort: Cohort, chosen: str
 ) -> Steps[FunnelReport]:
-    ws.model.include_history()
-    resolved = resolve(ws, request)
-    chosen = _pipeline(ws, pipeline)
     (funnels,) = yield from _funnel_set_steps(ws, resolved, chosen, [(cohort, None, None, True)])
     previous = funnels.get(1, [None])[0] if resolved.previous else None
     current = _first_or_empty(ws, funnels, chosen, cohort)
@@ -97,12 +96,10 @@ def _funnel_report_steps(
 
 
 def _speed_steps(
-    ws: Workspace, request: ReportRequest, cohort: Cohort, pipeline: str | None
+    ws: Workspace, resolved: Resolved, cohort: Cohort, chosen: str
 ) -> Steps[list[SpeedOutcome]]:
     """Time in stage against outcome (see ``speed_queries``): the thresholds, then the
     outcomes."""
-    resolved = resolve(ws, _bottleneck_request(request))
-    chosen = _pipeline(ws, pipeline)
     deals = resolved.filters.apply(ws.model.funnel_deals, Fact.DEALS, ws.model.deal_products)
     thresholds, outcomes = speed_queries(
         deals, ws.model.stages, chosen, resolved.current, cohort, ws.dialect
@@ -141,18 +138,16 @@ def bottleneck_report(
 
     ``avg_deal`` (the period's average won deal) prices lost deals; computed when absent.
     """
-    steps = _bottleneck_steps(ws, request, cohort, pipeline)
+    ws.model.include_history()
+    resolved = resolve(ws, ReportRequest(request.start, request.end, None, request.filters, True))
+    chosen = _pipeline(ws, pipeline)
+    steps = _bottleneck_steps(ws, resolved, cohort, chosen)
     finish = drive(steps, ws.batch_runner("funnel all, rep, team, team_segment"))
     if avg_deal is None:
-        resolved = resolve(ws, _bottleneck_request(request))
         (avg,) = _kpis(ws, resolved, None, ["avg_deal_size"])
         avg_deal = avg.values[0]
-    speed = drive(_speed_steps(ws, request, cohort, pipeline), ws.batch_runner("speed"))
+    speed = drive(_speed_steps(ws, resolved, cohort, chosen), ws.batch_runner("speed"))
     return finish(avg_deal, limit, speed)
-
-
-def _bottleneck_request(request: ReportRequest) -> ReportRequest:
-    return ReportRequest(request.start, request.end, None, request.filters, True)
 
 
 # The report from the average won deal, how many findings to keep and time in stage.
@@ -160,12 +155,9 @@ Finish = Callable[[float | None, int | None, list[SpeedOutcome]], BottleneckRepo
 
 
 def _bottleneck_steps(
-    ws: Workspace, request: ReportRequest, cohort: Cohort, pipeline: str | None
+    ws: Workspace, resolved: Resolved, cohort: Cohort, chosen: str
 ) -> Steps[Finish]:
     """The bottleneck analysis' funnels (one batch); returns what makes the report."""
-    ws.model.include_history()
-    resolved = resolve(ws, _bottleneck_request(request))
-    chosen = _pipeline(ws, pipeline)
     specs: list[FunnelSpec] = [
         (cohort, None, None, False),
         (cohort, Dimension.REP, None, False),
@@ -327,9 +319,10 @@ def dashboard(ws: Workspace, request: ReportRequest, *, pipeline: str | None = N
     if has_stages:
         chosen = _pipeline(ws, pipeline)  # (a small query, run here before the others)
         steps += [
-            ("speed", _speed_steps(ws, base, Cohort.ACTIVE, chosen)),
-            ("funnel all", _funnel_report_steps(ws, base, Cohort.CREATED, chosen)),
-            ("bottlenecks", _bottleneck_steps(ws, base, Cohort.ACTIVE, chosen)),
+            # (funnel_report and bottleneck_report resolve ``base`` as ``resolved`` is)
+            ("speed", _speed_steps(ws, resolved, Cohort.ACTIVE, chosen)),
+            ("funnel all", _funnel_report_steps(ws, resolved, Cohort.CREATED, chosen)),
+            ("bottlenecks", _bottleneck_steps(ws, resolved, Cohort.ACTIVE, chosen)),
         ]
     _, values, monthly, weekly, by_day, *funnels = ws.run_steps(steps)
     meta = _meta(ws, resolved, None)
