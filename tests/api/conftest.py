@@ -23,3 +23,7 @@ def client(engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(engine, upload_dir=tmp_path / "uploads")
     with TestClient(app) as test_client:
         yield test_client
+    # A report refreshed in the background must not outlive its test's database.
+    results = getattr(app.state.analytics, "results", None)
+    if results is not None:
+        results.wait_for_refreshes()
