@@ -14,9 +14,11 @@ headline numbers are checked against the engine's.
 
 ``duckdb`` reads the deal, lead and activity model kept beside the extract
 (``<extract>/.coxswain-model``, built by the first report after the extract changes; the
-first ``duckdb`` run of a fresh extract builds it); ``duckdb-build`` opens the extract
-with ``keep_model=False`` and builds the model in memory on every run (what the first
-report on a new extract pays, and what every report paid before the store existed).
+first ``duckdb`` run of a fresh extract builds it, and writes the compiled SQL of its
+queries there too, ``sql-cache.json``, which later runs read instead of compiling);
+``duckdb-build`` opens the extract with ``keep_model=False`` and builds the model in
+memory on every run (what the first report on a new extract pays, and what every report
+paid before the store existed).
 
 ``--pycache DIR`` runs the children with ``PYTHONPYCACHEPREFIX=DIR``: with bytecode
 compiled there beforehand (``PYTHONPYCACHEPREFIX=DIR python -m compileall -q
