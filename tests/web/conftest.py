@@ -45,6 +45,7 @@ class LiveServer:
         self.org = org
         self.port = _free_port()
         app = create_app(engine, clock=clock, upload_dir=upload_dir)
+        self.app = app
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -65,6 +66,10 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        # A report refreshed in the background must not outlive the test's database.
+        results = getattr(self.app.state.analytics, "results", None)
+        if results is not None:
+            results.wait_for_refreshes()
 
 
 @pytest.fixture(scope="module")
