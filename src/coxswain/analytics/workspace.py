@@ -349,9 +349,15 @@ def prepare(
         stored=source.stored,
     )
     workspace = Workspace(
-        source, model, calendar, _org(source), _targets(source, calendar), None, log
+        source,
+        model,
+        calendar,
+        _org(source),
+        _targets(source, calendar),
+        None,
+        log,
+        sql_cache=sql_cache,
     )
-    workspace.sql_cache = sql_cache
     data_day = _data_as_of(workspace)
     today = (clock or SystemClock()).now().date()
     workspace.data_as_of = min(data_day, today) if data_day else None

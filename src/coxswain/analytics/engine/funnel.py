@@ -202,7 +202,11 @@ def funnel_query(
     times are left out (the bottleneck analysis reads counts and medians only).
     """
     rows, measures = _rows_and_measures(deals, stages, pipeline, windows, cohort, dialect, detail)
-    key = _key(rows, dimension, column)
+    return _aggregate(rows, _key(rows, dimension, column), measures)
+
+
+def _aggregate(rows: ir.Table, key: ir.Value | None, measures: dict[str, Any]) -> ir.Table:
+    """``measures`` per ``_group`` of ``key``, or over every row (``_group`` NULL)."""
     if key is None:
         return rows.aggregate(**measures).mutate(_group=ibis.null("string"))
     return rows.group_by(_group=key).aggregate(**measures)

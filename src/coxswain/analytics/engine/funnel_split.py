@@ -13,13 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import ibis
 import ibis.expr.types as ir
 
 from coxswain.analytics.engine.catalog import Window
 from coxswain.analytics.engine.compute import additive
 from coxswain.analytics.engine.expressions import Dialect
-from coxswain.analytics.engine.funnel import Cohort, Grouping, _key, _rows_and_measures
+from coxswain.analytics.engine.funnel import (
+    Cohort,
+    Grouping,
+    _aggregate,
+    _key,
+    _rows_and_measures,
+)
 from coxswain.analytics.engine.grouping_sets import GROUPING_COLUMN, GroupingSetsQuery
 from coxswain.analytics.engine.model import StageInfo
 
@@ -122,13 +127,9 @@ def split_funnel_queries(
         query = GroupingSetsQuery(rows.group_by(**keys).aggregate(**rest), tuple(keys), tuple(sets))
         markers = tuple(query.marker(s) for s in sets)
         return SplitFunnels([finest, query], len(groupings), tuple(summed), markers)
-    queries: list[ir.Table | GroupingSetsQuery] = []
-    for index in range(len(groupings)):
-        key = keys.get(f"_k{index}")
-        if key is None:
-            queries.append(rows.aggregate(**rest).mutate(_group=ibis.null("string")))
-        else:
-            queries.append(rows.group_by(_group=key).aggregate(**rest))
+    queries: list[ir.Table | GroupingSetsQuery] = [
+        _aggregate(rows, keys.get(f"_k{index}"), rest) for index in range(len(groupings))
+    ]
     return SplitFunnels([finest, *queries], len(groupings), tuple(summed))
 
 

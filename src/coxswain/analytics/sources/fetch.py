@@ -71,10 +71,7 @@ def compile_duckdb(expr: Query, cache: SqlCache | None = None) -> Compiled | Non
         sql = None if key is None else cache.get(key)
         if sql is not None:
             return Compiled(backend, sql)
-    if isinstance(expr, GroupingSetsQuery):
-        sql = _grouping_sets_sql(backend, table, expr)
-    else:
-        sql = str(backend.compile(table))
+    sql = _grouping_sets_sql(backend, table, expr) if sets else str(backend.compile(table))
     if cache is not None and key is not None:
         cache.put(key, sql)
     return Compiled(backend, sql)

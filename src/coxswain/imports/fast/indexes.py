@@ -61,7 +61,7 @@ def indexes_built_after(
 def _sort_memory(connection: Connection) -> Iterator[None]:
     """On SQLite, a smaller page cache while the indexes are sorted.
 
-    SQLite lets the sorter of ``CREATE INDEX`` hold as much as the page cache may (64 MB, see
+    SQLite lets the sorter of ``CREATE INDEX`` hold as much as the page cache may (32 MB, see
     ``db/engine.py``) before it spills a sorted run to a temporary file, on top of the page
     cache itself: that was the import's peak memory. With :data:`SORT_CACHE_KIB` the sorter
     merges a few more runs from disk instead."""
