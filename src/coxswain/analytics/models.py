@@ -1,4 +1,5 @@
-"""ORM model for sales targets (quota), which pipeline coverage divides by."""
+"""ORM models of analytics: sales targets (quota), which pipeline coverage divides by, and
+the change marker of the model tables kept between runs."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Uuid
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coxswain.db.base import Base, IdMixin, TimestampMixin
@@ -52,3 +53,20 @@ class SalesTarget(IdMixin, TimestampMixin, Base):
     )
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), ForeignKey("currencies.code"))
+
+
+class AnalyticsChanges(Base):
+    """One row whose ``generation`` SQLite triggers bump on every update or delete of a
+    table the analytics model reads (migration ``0007_analytics_changes``).
+
+    With each table's largest rowid (which every insert raises) it is an exact marker of
+    "has the data changed?": the model tables kept between report runs
+    (``analytics/sources/model_files.py``) are found by it. PostgreSQL keeps the row but
+    no triggers (its reports store no model between runs).
+    """
+
+    __tablename__ = "analytics_changes"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -7,6 +7,7 @@ and finds the data's as-of date. Every report then queries the stored model.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -32,6 +33,7 @@ from coxswain.analytics.engine.money import RateCalendar, RateRow, rate_calendar
 from coxswain.analytics.engine.periods import from_day_number
 from coxswain.analytics.engine.steps import BatchRunner, Steps, drive
 from coxswain.analytics.engine.targets import Org, TargetRow
+from coxswain.analytics.sources import model_files
 from coxswain.analytics.sources.base import AnalyticsSource
 from coxswain.analytics.sources.fetch import (
     Compiled,
@@ -41,6 +43,7 @@ from coxswain.analytics.sources.fetch import (
     fetch_rows,
     run_compiled,
 )
+from coxswain.analytics.sources.model_files import Attached
 from coxswain.analytics.sources.model_store import stored_table
 from coxswain.analytics.sources.sql_cache import FILE as SQL_CACHE_FILE
 from coxswain.analytics.sources.sql_cache import SqlCache
@@ -71,6 +74,7 @@ class Workspace:
     log: QueryLog
     cache: dict[str, Any] = field(default_factory=dict)
     sql_cache: SqlCache | None = None  # compiled SQL kept beside the extract's model
+    attached: list[Attached] = field(default_factory=list)  # SQLite model files in use
 
     @property
     def dialect(self) -> Dialect:
@@ -233,10 +237,16 @@ def _raw(source: AnalyticsSource, sql: str) -> None:
 
 
 def _materializer(
-    source: AnalyticsSource, log: QueryLog, sql_cache: SqlCache | None
+    source: AnalyticsSource,
+    log: QueryLog,
+    sql_cache: SqlCache | None,
+    salt: str,
+    attached: list[Attached],
 ) -> Materialize:
-    """Store each model table once: in the source's model store when it has one (kept
-    between runs), else ``CREATE TEMP TABLE ... AS`` (Spark: cache)."""
+    """Store each model table once: in the source's model store or files when it has
+    them (kept between runs; ``salt``: what else the model reads, see ``model_files.py``;
+    each SQLite file used is added to ``attached``), else ``CREATE TEMP TABLE ... AS``
+    (Spark: cache)."""
 
     def store(name: str, expr: ir.Table) -> ir.Table:
         started = time.perf_counter()
@@ -245,6 +255,11 @@ def _materializer(
             stored = expr.cache()
         elif source.model_store is not None:
             stored = stored_table(source.backend, source.model_store, name, expr, sql_cache)
+        elif source.model_files is not None:
+            found = model_files.stored_table(source.backend, source.model_files, name, expr, salt)
+            if found is not None:
+                stored, used = found
+                attached.append(used)
         if stored is None:
             stored = _create_temp(source, name, expr)
         log.entries.append((f"store {name}", time.perf_counter() - started))
@@ -340,12 +355,14 @@ def prepare(
     sql_cache = None  # compiled SQL kept beside an extract's model (DuckDB)
     if source.model_store is not None and source.engine == "duckdb":
         sql_cache = SqlCache(source.model_store.folder / SQL_CACHE_FILE)
+    attached: list[Attached] = []
+    salt = hashlib.sha256(repr(calendar.rows).encode()).hexdigest()
     model = build_model(
         source.tables,
         calendar,
         stages,
         rates=_rate_table(source, calendar),
-        materialize=_materializer(source, log, sql_cache) if keep else None,
+        materialize=_materializer(source, log, sql_cache, salt, attached) if keep else None,
         stored=source.stored,
     )
     workspace = Workspace(
@@ -357,6 +374,7 @@ def prepare(
         None,
         log,
         sql_cache=sql_cache,
+        attached=attached,
     )
     data_day = _data_as_of(workspace)
     today = (clock or SystemClock()).now().date()

@@ -24,6 +24,7 @@ from coxswain.analytics.engine import schema
 from coxswain.analytics.errors import AnalyticsRequestError
 from coxswain.analytics.sources.appdb_sqlite import connect_report_backend
 from coxswain.analytics.sources.base import AnalyticsSource
+from coxswain.analytics.sources.model_files import ModelFiles
 from coxswain.db.engine import normalize_url
 
 DayFn = Callable[[ir.DateValue], ir.IntegerValue]
@@ -258,6 +259,16 @@ def _analyze_if_never(backend: Any) -> None:
             pass
 
 
+def _model_files(url: str, owner_ids: Collection[uuid.UUID] | None) -> ModelFiles | None:
+    """Where a SQLite database file keeps its model tables between runs (not for a view
+    restricted to some owners: each would keep its own copy)."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() != "sqlite" or owner_ids is not None:
+        return None
+    database = parsed.database or ":memory:"
+    return None if database == ":memory:" else ModelFiles.beside(Path(database))
+
+
 def _connect(url: str) -> tuple[str, Any, DayFn]:
     parsed = make_url(normalize_url(url))
     if parsed.get_backend_name() == "sqlite":
@@ -297,5 +308,6 @@ def open_app_database(
             "database_url": url,
             "owner_ids": None if owner_ids is None else frozenset(owner_ids),
         },
+        model_files=_model_files(url, owner_ids),
         closer=backend.disconnect,
     )

@@ -10,6 +10,7 @@ import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from coxswain.analytics.engine.expressions import Dialect, dialect_for
+from coxswain.analytics.sources.model_files import ModelFiles
 from coxswain.analytics.sources.model_store import ModelStore
 
 
@@ -30,6 +31,8 @@ class AnalyticsSource:
             faster straight from the files than it can copy them.
         model_store: where model tables are kept between runs (DuckDB over an extract:
             see ``model_store.py``); ``None`` stores them as temporary tables.
+        model_files: where model tables are kept between runs on a SQLite database file
+            (see ``model_files.py``); ``None`` stores them as temporary tables.
         context: extra objects a provider may need (e.g. the SQLAlchemy engine).
         closer: releases the connection (``close()`` calls it once).
     """
@@ -42,6 +45,7 @@ class AnalyticsSource:
     materialize: bool = True
     stored: tuple[str, ...] = ("deals", "funnel_deals", "leads", "activities")
     model_store: ModelStore | None = None
+    model_files: ModelFiles | None = None
     context: dict[str, Any] = field(default_factory=dict)
     closer: Callable[[], None] | None = None
 
