@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from coxswain.analytics.engine.compute import Runner
 from coxswain.analytics.engine.expressions import Dialect
+from coxswain.analytics.engine.grouping_sets import GroupingSetsQuery
 from coxswain.analytics.engine.model import (
     RATE_SCHEMA,
     Materialize,
@@ -47,7 +50,15 @@ from coxswain.analytics.sources.model_files import Attached
 from coxswain.analytics.sources.model_store import stored_table
 from coxswain.analytics.sources.sql_cache import FILE as SQL_CACHE_FILE
 from coxswain.analytics.sources.sql_cache import SqlCache
+from coxswain.analytics.sources.sqlite_pool import SqlitePool, converters
 from coxswain.core.clock import Clock, SystemClock
+
+Submit = Callable[[Query, str], Future[list[dict[str, Any]]]]
+
+
+def _reads_memory(table: ir.Table) -> bool:
+    """Whether ``table`` reads an in-memory table (registered on this connection only)."""
+    return bool(table.op().find(ops.InMemoryTable))
 
 
 @dataclass
@@ -75,6 +86,9 @@ class Workspace:
     cache: dict[str, Any] = field(default_factory=dict)
     sql_cache: SqlCache | None = None  # compiled SQL kept beside the extract's model
     attached: list[Attached] = field(default_factory=list)  # SQLite model files in use
+    temp_models: list[str] = field(default_factory=list)  # model tables stored as TEMP
+    setup_sql: list[str] = field(default_factory=list)  # what fills the TEMP rate table
+    pool: SqlitePool | None = None  # SQLite worker processes, once started
 
     @property
     def dialect(self) -> Dialect:
@@ -99,30 +113,33 @@ class Workspace:
 
         On DuckDB a second thread runs each query while this one builds (``exprs`` may be
         a generator) and compiles the next: the Python work overlaps DuckDB's, which
-        releases the GIL. Only SQL text goes to that thread. Elsewhere one after another.
+        releases the GIL. On SQLite with the model in files, worker processes run them
+        side by side (see ``sqlite_pool.py``). Only SQL text goes to a thread or worker.
+        Elsewhere one after another.
         """
-        if self.source.engine != "duckdb":
-            return [self.run(expr, label) for expr in exprs]
-        with ThreadPoolExecutor(1, thread_name_prefix="coxswain-query") as pool:
-            pending = [self._submit(pool, expr, label) for expr in exprs]
+        with self._submitter() as submit:
+            if submit is None:
+                return [self.run(expr, label) for expr in exprs]
+            pending = [submit(expr, label) for expr in exprs]
             self._save_sql()
             return [future.result() for future in pending]
 
     def run_steps(self, steps: Sequence[tuple[str, Steps[Any]]]) -> list[Any]:
         """The answer of each labelled computation of ``steps``, in order.
 
-        On DuckDB they are interleaved: each one's first batch of queries is built and
-        sent at once, then the batches are awaited in the order they were sent, and each
-        computation, given its rows, builds and sends its next batch (or finishes) while
-        the engine runs the others' queries. So DuckDB does not wait while Python builds
-        the next section of a report, nor Python while DuckDB runs. Elsewhere (and in the
+        Where queries can run beside this thread (see :meth:`run_all`) they are
+        interleaved: each computation's first batch of queries is built and sent at once,
+        then the batches are awaited in the order they were sent, and each computation,
+        given its rows, builds and sends its next batch (or finishes) while the engine
+        runs the others' queries. So the engine does not wait while Python builds the next
+        section of a report, nor Python while the engine runs. Elsewhere (and in the
         answers) it is as if each were run to its end in turn.
         """
-        if self.source.engine != "duckdb":
-            return [drive(s, self.batch_runner(label)) for label, s in steps]
         answers: list[Any] = [None] * len(steps)
         waiting: deque[tuple[int, list[Future[list[dict[str, Any]]]]]] = deque()
-        with ThreadPoolExecutor(1, thread_name_prefix="coxswain-query") as pool:
+        with self._submitter() as submit:
+            if submit is None:
+                return [drive(s, self.batch_runner(label)) for label, s in steps]
 
             def advance(index: int, rows: list[list[dict[str, Any]]] | None) -> None:
                 label, computation = steps[index]
@@ -131,7 +148,7 @@ class Workspace:
                 except StopIteration as stop:
                     answers[index] = stop.value
                     return
-                waiting.append((index, [self._submit(pool, q, label) for q in batch]))
+                waiting.append((index, [submit(q, label) for q in batch]))
 
             try:
                 for index in range(len(steps)):
@@ -141,10 +158,59 @@ class Workspace:
                     index, futures = waiting.popleft()
                     advance(index, [future.result() for future in futures])
             except BaseException:
-                pool.shutdown(cancel_futures=True)
+                for _, futures in waiting:
+                    for future in futures:
+                        future.cancel()
                 raise
         self._save_sql()
         return answers
+
+    @contextmanager
+    def _submitter(self) -> Iterator[Submit | None]:
+        """What sends a query to run beside this thread (``None``: run them here)."""
+        if self.source.engine == "duckdb":
+            with ThreadPoolExecutor(1, thread_name_prefix="coxswain-query") as threads:
+                try:
+                    yield lambda expr, label: self._submit(threads, expr, label)
+                except BaseException:
+                    threads.shutdown(cancel_futures=True)
+                    raise
+            return
+        pool = self._sqlite_pool()
+        yield None if pool is None else (lambda expr, label: self._submit_sqlite(pool, expr, label))
+
+    def _sqlite_pool(self) -> SqlitePool | None:
+        """The worker processes of a SQLite source whose model is all in files, large
+        enough to be worth them (started on first use, stopped when the source closes)."""
+        if self.pool is not None:
+            return self.pool
+        files, source = self.source.model_files, self.source
+        if source.engine != "sqlite" or files is None or source.workers < 2:
+            return None
+        if not self.attached or self.temp_models:
+            return None
+        if sum(a.path.stat().st_size for a in self.attached) < source.pool_min_bytes:
+            return None
+        self.pool = pool = SqlitePool(str(files.database), self.setup_sql, source.workers)
+        source.on_close(pool.close)
+        return pool
+
+    def _submit_sqlite(
+        self, pool: SqlitePool, expr: Query, label: str
+    ) -> Future[list[dict[str, Any]]]:
+        """``expr`` compiled here and run by a worker (run here at once when its result
+        has types a worker's plain rows cannot give, or it reads an in-memory table)."""
+        table = (expr.expr if isinstance(expr, GroupingSetsQuery) else expr).as_table()
+        columns = converters(table.schema())
+        if columns is None or isinstance(expr, GroupingSetsQuery) or _reads_memory(table):
+            done: Future[list[dict[str, Any]]] = Future()
+            done.set_result(self.run(expr, label))
+            return done
+        sql = str(self.source.backend.compile(table))
+        attachments = [(a.alias, str(a.path)) for a in self.attached]
+        return pool.submit(
+            sql, attachments, columns, lambda took: self.log.entries.append((label, took))
+        )
 
     def _save_sql(self) -> None:
         if self.sql_cache is not None:
@@ -242,11 +308,12 @@ def _materializer(
     sql_cache: SqlCache | None,
     salt: str,
     attached: list[Attached],
+    temp_models: list[str],
 ) -> Materialize:
     """Store each model table once: in the source's model store or files when it has
     them (kept between runs; ``salt``: what else the model reads, see ``model_files.py``;
     each SQLite file used is added to ``attached``), else ``CREATE TEMP TABLE ... AS``
-    (Spark: cache)."""
+    (Spark: cache; each name added to ``temp_models``)."""
 
     def store(name: str, expr: ir.Table) -> ir.Table:
         started = time.perf_counter()
@@ -262,6 +329,7 @@ def _materializer(
                 attached.append(used)
         if stored is None:
             stored = _create_temp(source, name, expr)
+            temp_models.append(name)
         log.entries.append((f"store {name}", time.perf_counter() - started))
         return stored
 
@@ -288,19 +356,33 @@ def _temp_table(source: AnalyticsSource, name: str) -> ir.Table:
     return source.backend.table(name)
 
 
+RATES_DDL = (
+    'CREATE TEMP TABLE "cx_rates" '
+    "(currency VARCHAR(3), day BIGINT, factor DOUBLE PRECISION, extrapolated BOOLEAN)"
+)
+
+
+def _rate_statements(calendar: RateCalendar) -> list[str]:
+    """The SQL that fills the rate calendar's temporary table (row stores)."""
+    statements = ['DROP TABLE IF EXISTS "cx_rates"', RATES_DDL]
+    for start in range(0, len(calendar.rows), 1000):
+        values = ", ".join(
+            f"({_quote(c)}, {int(d)}, {float(f)!r}, {'TRUE' if e else 'FALSE'})"
+            for c, d, f, e in calendar.rows[start : start + 1000]
+        )
+        statements.append(f'INSERT INTO "cx_rates" VALUES {values}')
+    return statements
+
+
 def _rate_table(source: AnalyticsSource, calendar: RateCalendar) -> ir.Table | None:
     if not calendar.rows:
         return None
     if source.engine == "pyspark":
         data = ibis.memtable(rate_rows(calendar), schema=ibis.schema(RATE_SCHEMA))
         return source.backend.create_view("cx_rates", data, overwrite=True)
-    _raw(source, 'DROP TABLE IF EXISTS "cx_rates"')
-    _raw(
-        source,
-        'CREATE TEMP TABLE "cx_rates" '
-        "(currency VARCHAR(3), day BIGINT, factor DOUBLE PRECISION, extrapolated BOOLEAN)",
-    )
     if source.engine == "duckdb":  # one statement, the columns as list parameters
+        _raw(source, 'DROP TABLE IF EXISTS "cx_rates"')
+        _raw(source, RATES_DDL)
         currency, day, factor, extrapolated = (list(c) for c in zip(*calendar.rows, strict=True))
         with connection_lock(source.backend):
             source.backend.con.execute(
@@ -313,12 +395,8 @@ def _rate_table(source: AnalyticsSource, calendar: RateCalendar) -> ir.Table | N
                 ],
             )
         return _temp_table(source, "cx_rates")
-    for start in range(0, len(calendar.rows), 1000):
-        values = ", ".join(
-            f"({_quote(c)}, {int(d)}, {float(f)!r}, {'TRUE' if e else 'FALSE'})"
-            for c, d, f, e in calendar.rows[start : start + 1000]
-        )
-        _raw(source, f'INSERT INTO "cx_rates" VALUES {values}')
+    for statement in _rate_statements(calendar):
+        _raw(source, statement)
     return _temp_table(source, "cx_rates")
 
 
@@ -356,13 +434,16 @@ def prepare(
     if source.model_store is not None and source.engine == "duckdb":
         sql_cache = SqlCache(source.model_store.folder / SQL_CACHE_FILE)
     attached: list[Attached] = []
+    temp_models: list[str] = []
     salt = hashlib.sha256(repr(calendar.rows).encode()).hexdigest()
     model = build_model(
         source.tables,
         calendar,
         stages,
         rates=_rate_table(source, calendar),
-        materialize=_materializer(source, log, sql_cache, salt, attached) if keep else None,
+        materialize=_materializer(source, log, sql_cache, salt, attached, temp_models)
+        if keep
+        else None,
         stored=source.stored,
     )
     workspace = Workspace(
@@ -375,6 +456,8 @@ def prepare(
         log,
         sql_cache=sql_cache,
         attached=attached,
+        temp_models=temp_models,
+        setup_sql=_rate_statements(calendar) if calendar.rows else [],
     )
     data_day = _data_as_of(workspace)
     today = (clock or SystemClock()).now().date()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +30,8 @@ class Settings(BaseSettings):
         reporting_currency: ISO 4217 code all money KPIs are converted to.
         data_dir: where the default SQLite file, demo data and exports live.
         env: ``development`` or ``production``.
+        analytics_workers: worker processes that run a large report's queries side by side
+            on SQLite (default: 2, or 1 on a one-core machine; 0 or 1 turns them off).
     """
 
     model_config = SettingsConfigDict(env_prefix="COXSWAIN_", extra="ignore")
@@ -37,6 +40,7 @@ class Settings(BaseSettings):
     reporting_currency: str = "USD"
     data_dir: Path = Field(default_factory=default_data_dir)
     env: str = "development"
+    analytics_workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=0)
 
 
 @lru_cache(maxsize=1)

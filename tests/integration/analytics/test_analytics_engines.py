@@ -75,6 +75,21 @@ def test_database_agrees_with_duckdb(
         assert_same(answers(prepare(source, clock=CLOCK)), duckdb_answers, source.engine, REL)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_sqlite_worker_processes_agree_with_duckdb(
+    engine: Engine, database_url: str, generated: dict[str, Path], duckdb_answers: dict[str, Any]
+) -> None:
+    """The same reports with their queries run by worker processes (``sqlite_pool.py``),
+    started here whatever the model's size."""
+    import_bundle(engine, generated["csv"])
+    with open_app_database(database_url, workers=2) as source:
+        source.pool_min_bytes = 0
+        ws = prepare(source, clock=CLOCK)
+        assert_same(answers(ws), duckdb_answers, "sqlite workers", REL)
+        assert ws.pool is not None
+        assert {label for label, _ in ws.log.entries} >= {"kpis", "funnel all"}
+
+
 SPARK_KPIS = (
     "won_value",
     "won_deals",

@@ -14,6 +14,10 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from coxswain.analytics.engine.quantiles import QuantileCont, interpolated_quantile
+
+__all__ = ["QuantileCont", "interpolated_quantile"]  # (re-exported: defined without Ibis)
+
 SECONDS_PER_DAY = 86_400
 
 
@@ -108,33 +112,6 @@ def sqlite_quantile(
     """The same quantile on SQLite, through an aggregate the adapter registers."""
     result: ir.FloatingScalar = _sqlite_quantile(_masked(value, where), quantile)
     return result
-
-
-class QuantileCont:
-    """The aggregate state behind ``cx_quantile_cont`` on SQLite (linear interpolation)."""
-
-    def __init__(self) -> None:
-        self.values: list[float] = []
-        self.quantile = 0.5
-
-    def step(self, value: float | None, quantile: float) -> None:
-        self.quantile = quantile
-        if value is not None:
-            self.values.append(value)
-
-    def finalize(self) -> float | None:
-        return interpolated_quantile(self.values, self.quantile)
-
-
-def interpolated_quantile(values: list[float], quantile: float) -> float | None:
-    """The continuous quantile of ``values`` (``None`` when empty); NumPy's ``linear``."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = quantile * (len(ordered) - 1)
-    lower = int(position)
-    upper = min(lower + 1, len(ordered) - 1)
-    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
 
 
 DistinctFn = Callable[[ir.Value, ir.BooleanValue], ir.IntegerScalar]

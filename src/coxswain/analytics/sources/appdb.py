@@ -25,6 +25,7 @@ from coxswain.analytics.errors import AnalyticsRequestError
 from coxswain.analytics.sources.appdb_sqlite import connect_report_backend
 from coxswain.analytics.sources.base import AnalyticsSource
 from coxswain.analytics.sources.model_files import ModelFiles
+from coxswain.core.settings import get_settings
 from coxswain.db.engine import normalize_url
 
 DayFn = Callable[[ir.DateValue], ir.IntegerValue]
@@ -288,10 +289,20 @@ def _connect(url: str) -> tuple[str, Any, DayFn]:
 
 
 def open_app_database(
-    url: str, *, owner_ids: Collection[uuid.UUID] | None = None
+    url: str,
+    *,
+    owner_ids: Collection[uuid.UUID] | None = None,
+    keep_model: bool = True,
+    workers: int | None = None,
 ) -> AnalyticsSource:
     """The canonical tables of the application database at ``url`` (only the records of
-    ``owner_ids`` when given; see the module docstring)."""
+    ``owner_ids`` when given; see the module docstring).
+
+    On a SQLite file, ``keep_model`` keeps the model tables between runs in files beside
+    the database (see ``model_files.py``), and up to ``workers`` processes (default: the
+    ``analytics_workers`` setting) run a large report's queries side by side (see
+    ``sqlite_pool.py``).
+    """
     engine_name, backend, day = _connect(url)
     mapper = _Mapper(backend, day, owner_ids)
     tables = {
@@ -308,6 +319,7 @@ def open_app_database(
             "database_url": url,
             "owner_ids": None if owner_ids is None else frozenset(owner_ids),
         },
-        model_files=_model_files(url, owner_ids),
+        model_files=_model_files(url, owner_ids) if keep_model else None,
+        workers=get_settings().analytics_workers if workers is None else workers,
         closer=backend.disconnect,
     )

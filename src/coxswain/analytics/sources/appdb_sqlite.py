@@ -17,7 +17,7 @@ result:
   aggregate the adapter registers. The engine masks the rows out of scope with
   ``CASE WHEN cond THEN value END`` (what columnar engines run fastest), so SQLite calls
   back into Python for *every* row of the scan, in-scope or not. Rewritten as
-  ``cx_quantile_cont_<n>(value) FILTER (WHERE cond)`` the callback runs only for rows in
+  ``cx_quantile_cont_q<quantile>(value) FILTER (WHERE cond)`` the callback runs only for rows in
   scope, with the quantile bound in the aggregate (one argument fewer to convert per row).
   The result is the same continuous (linearly interpolated) quantile.
 """
@@ -32,35 +32,8 @@ import sqlglot as sg
 import sqlglot.expressions as sge
 from ibis.backends.sqlite import Backend as IbisSQLiteBackend
 
-from coxswain.analytics.engine.expressions import QuantileCont, interpolated_quantile
-
-QUANTILE_UDF = "cx_quantile_cont"
-
-#: Pragmas of a report connection: a 256 MiB page cache (the default is 2 MB, far less
-#: than one scan of a large deal table) and sorts and temporary tables (the model the
-#: workspace stores) in memory instead of temporary files. No memory map: mapped pages of
-#: a multi-gigabyte database count in the process's resident memory (the target is 2 GB).
-REPORT_PRAGMAS = (
-    "PRAGMA cache_size = -262144",
-    "PRAGMA temp_store = MEMORY",
-)
-
-
-def _quantile_aggregate(quantile: float) -> type:
-    """An aggregate class for one quantile over the values it is given (never NULL: the
-    rewrite filters NULLs out), linearly interpolated."""
-
-    class BoundQuantile:
-        def __init__(self) -> None:
-            self.values: list[float] = []
-            # The filter excludes NULLs, so each step only appends: a bound list.append
-            # is a third cheaper per row than a Python method.
-            self.step = self.values.append
-
-        def finalize(self) -> float | None:
-            return interpolated_quantile(self.values, quantile)
-
-    return BoundQuantile
+from coxswain.analytics.engine.quantiles import QUANTILE_UDF, bound_name, bound_quantile
+from coxswain.analytics.sources.sqlite_worker import configure_report_connection
 
 
 def _is_aggregate_select(select: sge.Select) -> bool:
@@ -144,17 +117,14 @@ class ReportBackend(IbisSQLiteBackend):  # type: ignore[misc]
 
     def _post_connect(self, type_map: Mapping[str, Any] | None = None) -> None:
         super()._post_connect(type_map)
-        self._quantile_names: dict[float, str] = {}
-        self.con.create_aggregate(QUANTILE_UDF, 2, QuantileCont)
-        for pragma in REPORT_PRAGMAS:
-            self.con.execute(pragma)
+        self._quantile_names: set[str] = set()
+        configure_report_connection(self.con)
 
     def _quantile_name(self, quantile: float) -> str:
-        name = self._quantile_names.get(quantile)
-        if name is None:
-            name = f"{QUANTILE_UDF}_{len(self._quantile_names)}"
-            self.con.create_aggregate(name, 1, _quantile_aggregate(quantile))
-            self._quantile_names[quantile] = name
+        name = bound_name(quantile)
+        if name not in self._quantile_names:
+            self.con.create_aggregate(name, 1, bound_quantile(quantile))
+            self._quantile_names.add(name)
         return name
 
     def compile(

@@ -33,6 +33,10 @@ class AnalyticsSource:
             see ``model_store.py``); ``None`` stores them as temporary tables.
         model_files: where model tables are kept between runs on a SQLite database file
             (see ``model_files.py``); ``None`` stores them as temporary tables.
+        workers: how many worker processes may run report queries side by side (SQLite
+            with the model in files, see ``sqlite_pool.py``; 0 or 1: none).
+        pool_min_bytes: the size of model files below which no worker is started (a small
+            model's queries take less than starting the workers).
         context: extra objects a provider may need (e.g. the SQLAlchemy engine).
         closer: releases the connection (``close()`` calls it once).
     """
@@ -46,12 +50,27 @@ class AnalyticsSource:
     stored: tuple[str, ...] = ("deals", "funnel_deals", "leads", "activities")
     model_store: ModelStore | None = None
     model_files: ModelFiles | None = None
+    workers: int = 0
+    pool_min_bytes: int = 32 * 1024 * 1024
     context: dict[str, Any] = field(default_factory=dict)
     closer: Callable[[], None] | None = None
 
     @property
     def dialect(self) -> Dialect:
         return dialect_for(self.engine)
+
+    def on_close(self, release: Callable[[], None]) -> None:
+        """Have ``release`` run (first) when the source is closed."""
+        previous = self.closer
+
+        def both() -> None:
+            try:
+                release()
+            finally:
+                if previous is not None:
+                    previous()
+
+        self.closer = both
 
     def close(self) -> None:
         if self.closer is not None:

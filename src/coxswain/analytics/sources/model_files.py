@@ -28,13 +28,14 @@ import hashlib
 import os
 import sqlite3
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+
+from coxswain.analytics.sources.sqlite_worker import attach
 
 FORMAT = "1"
 GENERATION_TABLE = "analytics_changes"
@@ -56,8 +57,6 @@ WATCHED = (
     "sales_targets",
 )
 TRIGGERS = frozenset(f"cx_changed_{t}_{e}" for t in WATCHED for e in ("update", "delete"))
-#: Page cache of an attached model file (the report connection's own is 256 MiB).
-CACHE_PRAGMA = "cache_size = -262144"
 
 
 def change_marker(con: sqlite3.Connection) -> str | None:
@@ -85,11 +84,12 @@ def change_marker(con: sqlite3.Connection) -> str | None:
 class ModelFiles:
     """Where one SQLite database's model tables are kept (see the module docstring)."""
 
+    database: Path
     folder: Path
 
     @classmethod
     def beside(cls, database: Path) -> ModelFiles:
-        return cls(database.parent / f".{database.name}.coxswain-model")
+        return cls(database, database.parent / f".{database.name}.coxswain-model")
 
     def path(self, name: str, marker: str, salt: str, sql: str) -> Path:
         text = "\n".join((FORMAT, sqlite3.sqlite_version, marker, salt, sql))
@@ -106,14 +106,6 @@ class Attached:
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def attach(con: sqlite3.Connection, alias: str, path: Path) -> None:
-    """Attach ``path`` as ``alias`` (replacing whatever was attached there), with a page
-    cache as large as the report connection's."""
-    detach(con, alias)
-    con.execute(f"ATTACH DATABASE {_quote(str(path))} AS {alias}")
-    con.execute(f"PRAGMA {alias}.{CACHE_PRAGMA}")
 
 
 def detach(con: sqlite3.Connection, alias: str) -> None:
@@ -196,8 +188,3 @@ def stored_table(
     alias = f"cx_model_{name}"
     attach(con, alias, path)
     return backend.table(name, database=alias), Attached(alias, path)
-
-
-def attach_all(con: sqlite3.Connection, attached: Sequence[Attached]) -> None:
-    for item in attached:
-        attach(con, item.alias, item.path)
