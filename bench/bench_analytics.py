@@ -20,6 +20,15 @@ queries there too, ``sql-cache.json``, which later runs read instead of compilin
 memory on every run (what the first report on a new extract pays, and what every report
 paid before the store existed).
 
+``sqlite`` reads the model files kept beside the database
+(``.<database>.coxswain-model/``, built by the first report after the data changes, found
+by the exact change marker of ``sources/model_files.py``) and runs the queries in the
+worker processes of ``sources/sqlite_pool.py``; ``sqlite-build`` builds the model again
+(``keep_model=False``: temporary tables, no workers), what a report paid before;
+``sqlite-cold`` removes the model files first, then runs as ``sqlite`` (the first report
+after a change: it builds and writes the files, then uses the workers). Peak RSS is the
+reporting process's, plus ``workers`` (the largest worker's peak, times their number).
+
 ``--pycache DIR`` runs the children with ``PYTHONPYCACHEPREFIX=DIR``: with bytecode
 compiled there beforehand (``PYTHONPYCACHEPREFIX=DIR python -m compileall -q
 .venv/lib/python3.11/site-packages src``), a cold process no longer compiles Ibis,
@@ -40,6 +49,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -87,8 +97,10 @@ def _engine_run(engine: str, workload: str, parquet: Path, sqlite: Path) -> dict
     from coxswain.analytics.workspace import prepare
 
     started, cpu = time.perf_counter(), _cpu()
-    if engine == "sqlite":
-        source = open_app_database(f"sqlite:///{sqlite}")
+    if engine.startswith("sqlite"):
+        if engine == "sqlite-cold":
+            shutil.rmtree(sqlite.parent / f".{sqlite.name}.coxswain-model", ignore_errors=True)
+        source = open_app_database(f"sqlite:///{sqlite}", keep_model=engine != "sqlite-build")
     else:
         source = open_extract(parquet, keep_model=engine == "duckdb")
     ws = prepare(source)
@@ -101,7 +113,10 @@ def _engine_run(engine: str, workload: str, parquet: Path, sqlite: Path) -> dict
         render_dashboard(result)
         values = result.kpis.contract()
     done = time.perf_counter()
+    workers = 0 if ws.pool is None else source.workers
+    source.close()  # (stops the workers: their peak RSS is then known)
     return {
+        "workers": workers,
         "prepare_s": prepared - started,
         "queries_s": done - prepared,
         "total_s": done - started,
@@ -144,6 +159,9 @@ def child(args: argparse.Namespace) -> None:
     else:
         result = _child_engine(args.engine, args.workload, args.parquet, args.sqlite, args.warm)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result["worker_rss_mb"] = worker_mb if result.get("workers") else 0.0
+    result["total_rss_mb"] = result["peak_rss_mb"] + result.get("workers", 0) * worker_mb
     print(json.dumps(result))
 
 
@@ -196,10 +214,21 @@ def _print_row(engine: str, workload: str, runs: list[dict[str, Any]]) -> None:
         f"(whole process {median(r['process_s'] for r in runs):.2f}) "
         f"(best {best['total_s']:.2f}; prepare {best['prepare_s']:.2f}, "
         f"queries {best['queries_s']:.2f}) "
-        f"cpu {best['cpu_s']:.2f} s, peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB; "
+        f"cpu {best['cpu_s']:.2f} s (workers not counted), "
+        f"peak RSS {max(r['peak_rss_mb'] for r in runs):.0f} MB"
+        f"{_workers_rss(runs)}; "
         f"runs {', '.join(format(r['total_s'], '.2f') for r in runs)}; "
         f"load {runs[0]['load'][0]:.1f} → {runs[-1]['load'][1]:.1f}"
     )
+
+
+def _workers_rss(runs: list[dict[str, Any]]) -> str:
+    workers = max(r.get("workers", 0) for r in runs)
+    if not workers:
+        return ""
+    largest = max(r["worker_rss_mb"] for r in runs)
+    total = max(r["total_rss_mb"] for r in runs)
+    return f" + {workers} workers × ≤ {largest:.0f} MB = ≤ {total:.0f} MB"
 
 
 def main() -> None:
@@ -222,9 +251,10 @@ def main() -> None:
         child(args)
         return
     engines = args.engines.split(",")
-    if "sqlite" in engines and not args.sqlite.is_file():
-        print(f"skipping sqlite: {args.sqlite} not found (see the module docstring)")
-        engines.remove("sqlite")
+    if not args.sqlite.is_file():
+        for engine in [e for e in engines if e.startswith("sqlite")]:
+            print(f"skipping {engine}: {args.sqlite} not found (see the module docstring)")
+            engines.remove(engine)
     print(
         f"machine: {_machine()}; date {datetime.now(tz=UTC).date()}; "
         f"load average before: {os.getloadavg()}"

@@ -1,8 +1,10 @@
 """A prepared analytics workspace: the model built (and stored) on a source's engine.
 
 Preparing reads the small reference tables (stages, rates, teams, people, targets) into
-memory, builds the model tables, stores them as temporary tables when the engine benefits,
-and finds the data's as-of date. Every report then queries the stored model.
+memory, builds the model tables, stores them when the engine benefits (see
+``model_tables.py``: kept between runs where the source allows, else temporary tables),
+and finds the data's as-of date. Every report then queries the stored model, on DuckDB
+from a second thread and on SQLite from worker processes (see :meth:`Workspace.run_steps`).
 """
 
 from __future__ import annotations
@@ -25,29 +27,24 @@ from coxswain.analytics.engine.compute import Runner
 from coxswain.analytics.engine.expressions import Dialect
 from coxswain.analytics.engine.grouping_sets import GroupingSetsQuery
 from coxswain.analytics.engine.model import (
-    RATE_SCHEMA,
-    Materialize,
     Model,
     StageInfo,
     build_model,
-    rate_rows,
 )
 from coxswain.analytics.engine.money import RateCalendar, RateRow, rate_calendar
 from coxswain.analytics.engine.periods import from_day_number
 from coxswain.analytics.engine.steps import BatchRunner, Steps, drive
 from coxswain.analytics.engine.targets import Org, TargetRow
-from coxswain.analytics.sources import model_files
+from coxswain.analytics.model_tables import materializer, rate_statements, rate_table
 from coxswain.analytics.sources.base import AnalyticsSource
 from coxswain.analytics.sources.fetch import (
     Compiled,
     Query,
     compile_duckdb,
-    connection_lock,
     fetch_rows,
     run_compiled,
 )
 from coxswain.analytics.sources.model_files import Attached
-from coxswain.analytics.sources.model_store import stored_table
 from coxswain.analytics.sources.sql_cache import FILE as SQL_CACHE_FILE
 from coxswain.analytics.sources.sql_cache import SqlCache
 from coxswain.analytics.sources.sqlite_pool import SqlitePool, converters
@@ -296,114 +293,6 @@ def _stages(source: AnalyticsSource) -> list[StageInfo]:
     ]
 
 
-def _raw(source: AnalyticsSource, sql: str) -> None:
-    result = source.backend.raw_sql(sql)
-    if source.engine != "duckdb":  # DuckDB returns the connection itself
-        result.close()
-
-
-def _materializer(
-    source: AnalyticsSource,
-    log: QueryLog,
-    sql_cache: SqlCache | None,
-    salt: str,
-    attached: list[Attached],
-    temp_models: list[str],
-) -> Materialize:
-    """Store each model table once: in the source's model store or files when it has
-    them (kept between runs; ``salt``: what else the model reads, see ``model_files.py``;
-    each SQLite file used is added to ``attached``), else ``CREATE TEMP TABLE ... AS``
-    (Spark: cache; each name added to ``temp_models``)."""
-
-    def store(name: str, expr: ir.Table) -> ir.Table:
-        started = time.perf_counter()
-        stored = None
-        if source.engine == "pyspark":
-            stored = expr.cache()
-        elif source.model_store is not None:
-            stored = stored_table(source.backend, source.model_store, name, expr, sql_cache)
-        elif source.model_files is not None:
-            found = model_files.stored_table(source.backend, source.model_files, name, expr, salt)
-            if found is not None:
-                stored, used = found
-                attached.append(used)
-        if stored is None:
-            stored = _create_temp(source, name, expr)
-            temp_models.append(name)
-        log.entries.append((f"store {name}", time.perf_counter() - started))
-        return stored
-
-    return store
-
-
-def _create_temp(source: AnalyticsSource, name: str, expr: ir.Table) -> ir.Table:
-    """A temporary table typed like ``expr`` and filled by ``INSERT ... SELECT``."""
-    backend: Any = source.backend
-    mapper, dialect = backend.compiler.type_mapper, backend.dialect
-    columns = ", ".join(
-        f'"{column}" {mapper.from_ibis(dtype).sql(dialect)}'
-        for column, dtype in expr.schema().items()
-    )
-    _raw(source, f'DROP TABLE IF EXISTS "{name}"')
-    _raw(source, f'CREATE TEMP TABLE "{name}" ({columns})')
-    _raw(source, f'INSERT INTO "{name}" {ibis.to_sql(expr, dialect=source.engine)}')
-    return _temp_table(source, name)
-
-
-def _temp_table(source: AnalyticsSource, name: str) -> ir.Table:
-    if source.engine == "sqlite":
-        return source.backend.table(name, database="temp")
-    return source.backend.table(name)
-
-
-RATES_DDL = (
-    'CREATE TEMP TABLE "cx_rates" '
-    "(currency VARCHAR(3), day BIGINT, factor DOUBLE PRECISION, extrapolated BOOLEAN)"
-)
-
-
-def _rate_statements(calendar: RateCalendar) -> list[str]:
-    """The SQL that fills the rate calendar's temporary table (row stores)."""
-    statements = ['DROP TABLE IF EXISTS "cx_rates"', RATES_DDL]
-    for start in range(0, len(calendar.rows), 1000):
-        values = ", ".join(
-            f"({_quote(c)}, {int(d)}, {float(f)!r}, {'TRUE' if e else 'FALSE'})"
-            for c, d, f, e in calendar.rows[start : start + 1000]
-        )
-        statements.append(f'INSERT INTO "cx_rates" VALUES {values}')
-    return statements
-
-
-def _rate_table(source: AnalyticsSource, calendar: RateCalendar) -> ir.Table | None:
-    if not calendar.rows:
-        return None
-    if source.engine == "pyspark":
-        data = ibis.memtable(rate_rows(calendar), schema=ibis.schema(RATE_SCHEMA))
-        return source.backend.create_view("cx_rates", data, overwrite=True)
-    if source.engine == "duckdb":  # one statement, the columns as list parameters
-        _raw(source, 'DROP TABLE IF EXISTS "cx_rates"')
-        _raw(source, RATES_DDL)
-        currency, day, factor, extrapolated = (list(c) for c in zip(*calendar.rows, strict=True))
-        with connection_lock(source.backend):
-            source.backend.con.execute(
-                'INSERT INTO "cx_rates" SELECT UNNEST($1), UNNEST($2), UNNEST($3), UNNEST($4)',
-                [
-                    currency,
-                    [int(d) for d in day],
-                    [float(f) for f in factor],
-                    [bool(e) for e in extrapolated],
-                ],
-            )
-        return _temp_table(source, "cx_rates")
-    for statement in _rate_statements(calendar):
-        _raw(source, statement)
-    return _temp_table(source, "cx_rates")
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _data_as_of(workspace: Workspace) -> date | None:
     """The last day anything happened in the data: a close, a creation, a lead, an activity
     (one query)."""
@@ -440,8 +329,8 @@ def prepare(
         source.tables,
         calendar,
         stages,
-        rates=_rate_table(source, calendar),
-        materialize=_materializer(source, log, sql_cache, salt, attached, temp_models)
+        rates=rate_table(source, calendar),
+        materialize=materializer(source, log.entries, sql_cache, salt, attached, temp_models)
         if keep
         else None,
         stored=source.stored,
@@ -457,7 +346,7 @@ def prepare(
         sql_cache=sql_cache,
         attached=attached,
         temp_models=temp_models,
-        setup_sql=_rate_statements(calendar) if calendar.rows else [],
+        setup_sql=rate_statements(calendar) if calendar.rows else [],
     )
     data_day = _data_as_of(workspace)
     today = (clock or SystemClock()).now().date()
