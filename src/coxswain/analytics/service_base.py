@@ -165,9 +165,12 @@ def _funnel_set_steps(
     deals = resolved.filters.apply(ws.model.funnel_deals, Fact.DEALS, ws.model.deal_products)
     stages, windows = ws.model.stages, resolved.windows
     cohorts, details = {s[0] for s in specs}, {s[3] for s in specs}
-    if ws.dialect.name == "duckdb" and len(specs) > 1 and len(cohorts) == len(details) == 1:
-        # One scan for every grouping's counts (see split_funnel_queries); elsewhere (row
-        # stores, Spark) one query per grouping as before.
+    splits = ws.dialect.name in ("duckdb", "sqlite")
+    if splits and len(specs) > 1 and len(cohorts) == len(details) == 1:
+        # One scan for every grouping's counts (see split_funnel_queries); elsewhere
+        # (PostgreSQL, Spark) one query per grouping as before. On SQLite (no grouping
+        # sets) the rest of each grouping is one query of its own: 5 queries of the 4
+        # bottleneck funnels at 1M deals took 28.0 s against 33.8 s for one per grouping.
         split = split_funnel_queries(
             deals,
             stages,

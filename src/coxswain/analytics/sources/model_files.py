@@ -25,6 +25,7 @@ temporary table as before.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sqlite3
 import uuid
@@ -37,6 +38,7 @@ import ibis.expr.types as ir
 
 from coxswain.analytics.sources.sqlite_worker import attach
 
+_log = logging.getLogger(__name__)
 FORMAT = "1"
 GENERATION_TABLE = "analytics_changes"
 #: The tables the model reads (their triggers: migration ``0007_analytics_changes``).
@@ -123,7 +125,12 @@ def _columns(backend: Any, expr: ir.Table) -> str:
 
 
 def _write(
-    con: sqlite3.Connection, files: ModelFiles, name: str, columns: str, sql: str, salt: str
+    con: sqlite3.Connection,
+    files: ModelFiles,
+    name: str,
+    columns: str,
+    sql: str,
+    salt: str,
 ) -> Path | None:
     """Build the table into a new file, reading the database in one transaction with the
     marker the file is named by; ``None`` when the marker cannot be read."""
@@ -179,7 +186,8 @@ def stored_table(
         try:
             files.folder.mkdir(exist_ok=True)
             written = _write(con, files, name, _columns(backend, expr), sql, salt)
-        except (OSError, sqlite3.Error):
+        except (OSError, sqlite3.Error) as exc:
+            _log.warning("model table %s not kept in %s: %s", name, files.folder, exc)
             return None
         if written is None:
             return None
