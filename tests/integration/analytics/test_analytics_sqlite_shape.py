@@ -41,6 +41,14 @@ def _report_query(t: ir.Table) -> ir.Table:
             median=sqlite_quantile(rows.v, 0.5, rows._in & rows.v.notnull()),
             p90=sqlite_quantile(rows.v, 0.9, rows._in & rows.v.notnull()),
             everything=sqlite_quantile(rows.v, 0.5, None),
+            total=rows.v.sum(where=rows._in),
+            mean=rows.v.mean(where=rows._in),
+            low=rows.v.min(where=rows._in),
+            high=rows.v.max(where=rows._in),
+            counted=rows.v.count(where=rows._in),
+            # a zero else-branch: rewritten only under COALESCE(..., 0)
+            zero_else=ibis.ifelse(rows._in, rows.v, 0).sum(),
+            zero_else_0=ibis.ifelse(rows._in, rows.v, 0).sum().coalesce(0),
         )
         .order_by("g")
     )
@@ -58,6 +66,12 @@ def test_quantiles_equal_hand_computed_values() -> None:
     assert a["everything"] == 3.0
     assert (b["median"], b["p90"], b["everything"]) == (5.0, 5.0, 5.0)
     assert (c["n"], c["median"], c["p90"], c["everything"]) == (0, None, None, 7.0)
+    # masked aggregates, a in scope: 1, 2, 4, 10 (and a NULL)
+    assert (a["total"], a["mean"], a["low"], a["high"], a["counted"]) == (17.0, 4.25, 1.0, 10.0, 4)
+    assert (a["zero_else"], a["zero_else_0"]) == (17.0, 17.0)
+    # c has a row but none in scope: NULL sums, 0 where COALESCE says so
+    assert (c["total"], c["mean"], c["low"], c["high"], c["counted"]) == (None, None, None, None, 0)
+    assert (c["zero_else"], c["zero_else_0"]) == (0.0, 0.0)
 
 
 def test_shaped_sql_gives_the_same_rows_as_plain_ibis() -> None:
@@ -74,6 +88,10 @@ def test_derived_tables_under_aggregates_are_not_flattened() -> None:
     assert "LIMIT -1" in sql
     assert "FILTER(WHERE" in sql.replace(" (WHERE", "(WHERE")
     assert "CX_QUANTILE_CONT(" not in sql.upper()
+    assert "COUNT(*) FILTER(WHERE" in sql.replace(
+        " (WHERE", "(WHERE"
+    )  # COALESCE(SUM(IIF(c, 1, 0)), 0)
+    assert "SUM(IIF(" in sql  # the zero else-branch without COALESCE, kept
     plan = " ".join(str(row) for row in backend.con.execute(f"EXPLAIN QUERY PLAN {sql}"))
     assert "CO-ROUTINE" in plan or "MATERIALIZE" in plan
 

