@@ -8,7 +8,12 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from coxswain.analytics.engine.expressions import QuantileCont, count_where, sqlite_quantile
+from coxswain.analytics.engine.expressions import (
+    QuantileCont,
+    count_where,
+    month_of_day,
+    sqlite_quantile,
+)
 from coxswain.analytics.sources.appdb_sqlite import ReportBackend, connect_report_backend
 
 ROWS = [
@@ -102,3 +107,32 @@ def test_an_empty_scan_gives_null_quantiles() -> None:
     empty = t.filter(t.g == "none")
     (row,) = empty.aggregate(m=sqlite_quantile(empty.v, 0.5, None)).to_pyarrow().to_pylist()
     assert row["m"] is None
+
+
+def test_month_of_day_on_sqlite_uses_its_calendar_and_agrees() -> None:
+    """SQLite's month index comes from ``strftime`` (see ``month_of_day``): equal to
+    hand-computed months and to the integer arithmetic (run by DuckDB) over 10,000 years."""
+    backend = connect_report_backend(":memory:")
+    days = [*range(-700_000, 2_900_000, 89), 0, -1, 31, 11_016, 20_757]
+    backend.con.execute("CREATE TABLE d (day INTEGER)")
+    backend.con.executemany("INSERT INTO d VALUES (?)", [(d,) for d in days] + [(None,)])
+    t = backend.table("d")
+    assert "strftime" in ibis.to_sql(t.select(m=month_of_day(t.day))).lower()
+    got = {
+        r["day"]: r["m"] for r in t.select("day", m=month_of_day(t.day)).to_pyarrow().to_pylist()
+    }
+    # 1970-01-01, 1969-12-31, 1970-02-01, 2000-02-29, 2026-10-31 (year × 12 + month − 1)
+    assert [got[0], got[-1], got[31], got[11_016], got[20_757]] == [
+        23_640,
+        23_639,
+        23_641,
+        24_001,
+        24_321,
+    ]
+    assert got[None] is None
+    duck = ibis.duckdb.connect()
+    dt = duck.create_table("d", ibis.memtable({"day": days}, schema={"day": "int64"}))
+    expected = {
+        r["day"]: r["m"] for r in dt.select("day", m=month_of_day(dt.day)).to_pyarrow().to_pylist()
+    }
+    assert {d: got[d] for d in days} == expected

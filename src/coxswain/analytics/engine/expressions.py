@@ -33,8 +33,30 @@ def day_of_instant(seconds: ir.IntegerValue) -> ir.IntegerValue:
     return seconds // SECONDS_PER_DAY
 
 
+@ibis.udf.scalar.builtin(name="strftime")  # type: ignore[untyped-decorator]
+def _sqlite_strftime(fmt: str, value: int, modifier: str) -> str:  # type: ignore[empty-body]
+    """SQLite's ``strftime(format, time, modifier)``."""
+
+
+def _on_sqlite(value: ir.Value) -> bool:
+    backends, _ = value._find_backends()
+    return len(backends) == 1 and backends[0].name == "sqlite"
+
+
+def _sqlite_month_of_day(day: ir.IntegerValue) -> ir.IntegerValue:
+    """:func:`month_of_day` by SQLite's own calendar (``strftime`` of the day's midnight,
+    UTC): the integer arithmetic below, with its repeated subexpressions, costs SQLite more
+    than the grouping itself (lead KPIs by month over 2M leads: 5.2 s against 2.4 s)."""
+    seconds = day * 86_400
+    year = _sqlite_strftime("%Y", seconds, "unixepoch").cast("int64")
+    month = _sqlite_strftime("%m", seconds, "unixepoch").cast("int64")
+    return (year * 12 + month - 1).cast("int64")
+
+
 def month_of_day(day: ir.IntegerValue) -> ir.IntegerValue:
     """The month index (``year × 12 + month − 1``) of a day number."""
+    if _on_sqlite(day):
+        return _sqlite_month_of_day(day)
     z = day + 719_468
     era = z // 146_097
     doe = z - era * 146_097
