@@ -24,7 +24,7 @@ from coxswain.analytics.engine import schema
 from coxswain.analytics.errors import AnalyticsRequestError
 from coxswain.analytics.sources.appdb_sqlite import connect_report_backend
 from coxswain.analytics.sources.base import AnalyticsSource
-from coxswain.analytics.sources.model_files import ModelFiles
+from coxswain.analytics.sources.model_files import WATCHED, ModelFiles
 from coxswain.core.settings import get_settings
 from coxswain.db.engine import normalize_url
 
@@ -227,27 +227,10 @@ def _reporting_currency(backend: Any) -> str:
     return str(rows[0]["code"])
 
 
-APP_TABLES = (
-    "opportunities",
-    "opportunity_stage_changes",
-    "opportunity_line_items",
-    "leads",
-    "activities",
-    "users",
-    "teams",
-    "accounts",
-    "products",
-    "stages",
-    "pipelines",
-    "exchange_rates",
-    "currencies",
-)
-
-
 def _analyze_if_never(backend: Any) -> None:
     """Give PostgreSQL's planner statistics for tables never analyzed (a fresh bulk import):
     without them it estimates one row per table and picks nested loops (seconds → minutes)."""
-    names = ", ".join(f"'{n}'" for n in APP_TABLES)
+    names = ", ".join(f"'{n}'" for n in WATCHED)  # (every table the model reads)
     query = (
         "SELECT relname FROM pg_stat_user_tables WHERE relname IN (" + names + ") "
         "AND last_analyze IS NULL AND last_autoanalyze IS NULL "
