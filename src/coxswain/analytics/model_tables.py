@@ -98,12 +98,17 @@ def rate_statements(calendar: RateCalendar) -> list[str]:
     return statements
 
 
-def rate_table(source: AnalyticsSource, calendar: RateCalendar) -> ir.Table | None:
+def rate_table(
+    source: AnalyticsSource, calendar: RateCalendar
+) -> tuple[ir.Table | None, list[str]]:
+    """The rate calendar as a table on ``source``'s engine (``None`` when empty), and the
+    SQL statements that filled it on a row store (what a SQLite worker runs again, and what
+    a kept model's key covers); no statements on DuckDB and Spark."""
     if not calendar.rows:
-        return None
+        return None, []
     if source.engine == "pyspark":
         data = ibis.memtable(rate_rows(calendar), schema=ibis.schema(RATE_SCHEMA))
-        return source.backend.create_view("cx_rates", data, overwrite=True)
+        return source.backend.create_view("cx_rates", data, overwrite=True), []
     if source.engine == "duckdb":  # one statement, the columns as list parameters
         _raw(source, 'DROP TABLE IF EXISTS "cx_rates"')
         _raw(source, RATES_DDL)
@@ -118,10 +123,11 @@ def rate_table(source: AnalyticsSource, calendar: RateCalendar) -> ir.Table | No
                     [bool(e) for e in extrapolated],
                 ],
             )
-        return _temp_table(source, "cx_rates")
-    for statement in rate_statements(calendar):
+        return _temp_table(source, "cx_rates"), []
+    statements = rate_statements(calendar)
+    for statement in statements:
         _raw(source, statement)
-    return _temp_table(source, "cx_rates")
+    return _temp_table(source, "cx_rates"), statements
 
 
 def _quote(text: str) -> str:

@@ -35,7 +35,7 @@ from coxswain.analytics.engine.money import RateCalendar, RateRow, rate_calendar
 from coxswain.analytics.engine.periods import from_day_number
 from coxswain.analytics.engine.steps import BatchRunner, Steps, drive
 from coxswain.analytics.engine.targets import Org, TargetRow
-from coxswain.analytics.model_tables import materializer, rate_statements, rate_table
+from coxswain.analytics.model_tables import materializer, rate_table
 from coxswain.analytics.sources.base import AnalyticsSource
 from coxswain.analytics.sources.fetch import (
     Compiled,
@@ -324,12 +324,15 @@ def prepare(
         sql_cache = SqlCache(source.model_store.folder / SQL_CACHE_FILE)
     attached: list[Attached] = []
     temp_models: list[str] = []
-    salt = hashlib.sha256(repr(calendar.rows).encode()).hexdigest()
+    rates, rate_sql = rate_table(source, calendar)
+    # A kept model's key covers the rate table it joins (a temporary table, not in the
+    # database's change marker).
+    salt = hashlib.sha256("\n".join(rate_sql).encode()).hexdigest() if source.model_files else ""
     model = build_model(
         source.tables,
         calendar,
         stages,
-        rates=rate_table(source, calendar),
+        rates=rates,
         materialize=materializer(source, log.entries, sql_cache, salt, attached, temp_models)
         if keep
         else None,
@@ -346,7 +349,7 @@ def prepare(
         sql_cache=sql_cache,
         attached=attached,
         temp_models=temp_models,
-        setup_sql=rate_statements(calendar) if calendar.rows else [],
+        setup_sql=rate_sql,
     )
     data_day = _data_as_of(workspace)
     today = (clock or SystemClock()).now().date()

@@ -36,7 +36,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from coxswain.analytics.sources.sqlite_worker import attach
+from coxswain.analytics.sources.sqlite_worker import attach, quote
 
 _log = logging.getLogger(__name__)
 FORMAT = "1"
@@ -106,10 +106,6 @@ class Attached:
     path: Path
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def detach(con: sqlite3.Connection, alias: str) -> None:
     attached = {row[1] for row in con.execute("PRAGMA database_list")}
     if alias in attached:
@@ -136,7 +132,7 @@ def _write(
     marker the file is named by; ``None`` when the marker cannot be read."""
     partial = files.folder / f".{name}.{uuid.uuid4().hex}.partial"
     alias = f"cx_write_{uuid.uuid4().hex[:12]}"
-    con.execute(f"ATTACH DATABASE {_quote(str(partial))} AS {alias}")
+    con.execute(f"ATTACH DATABASE {quote(str(partial))} AS {alias}")
     try:
         con.execute(f"PRAGMA {alias}.journal_mode = OFF")  # a scratch file until renamed
         con.execute(f"PRAGMA {alias}.synchronous = OFF")

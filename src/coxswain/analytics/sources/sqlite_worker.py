@@ -49,7 +49,8 @@ def configure_report_connection(con: sqlite3.Connection, cache_kib: int = MAIN_C
     con.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
+    """``text`` as an SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -61,7 +62,7 @@ def attach(con: sqlite3.Connection, alias: str, path: str | Path) -> None:
         if attached[alias] == str(path):
             return
         con.execute(f"DETACH DATABASE {alias}")
-    con.execute(f"ATTACH DATABASE {_quote(str(path))} AS {alias}")
+    con.execute(f"ATTACH DATABASE {quote(str(path))} AS {alias}")
     con.execute(f"PRAGMA {alias}.cache_size = -{SMALL_CACHE_KIB}")
 
 
