@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import ibis
 import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
-from coxswain.analytics.engine.quantiles import QuantileCont, interpolated_quantile
+from coxswain.analytics.engine.quantiles import VALUES_UDF, QuantileCont, interpolated_quantile
 
 __all__ = ["QuantileCont", "interpolated_quantile"]  # (re-exported: defined without Ibis)
 
@@ -134,6 +135,28 @@ def sqlite_quantile(
     """The same quantile on SQLite, through an aggregate the adapter registers."""
     result: ir.FloatingScalar = _sqlite_quantile(_masked(value, where), quantile)
     return result
+
+
+@ibis.udf.agg.builtin(name=VALUES_UDF)  # type: ignore[untyped-decorator]
+def _sqlite_values(arg: float) -> dt.binary:
+    """Registered on each SQLite connection (``quantiles.FloatValues``)."""
+
+
+_SQLITE_QUANTILE = type(_sqlite_quantile(ibis.literal(0.0), 0.5).op())
+
+
+def collected_quantile(measure: ir.Value) -> tuple[ir.BinaryScalar, float] | None:
+    """For a quantile of :func:`sqlite_quantile`, an aggregate of the same (masked) values
+    as a BLOB (``quantiles.FloatValues``) and the quantile, to compute it after the query
+    from the values of several groups put together; ``None`` for any other measure."""
+    op = measure.op()
+    if not isinstance(op, _SQLITE_QUANTILE) or op.where is not None:
+        return None
+    quantile = op.quantile
+    if not isinstance(quantile, ops.Literal):
+        return None
+    values: ir.BinaryScalar = _sqlite_values(op.arg.to_expr())
+    return values, float(quantile.value)
 
 
 DistinctFn = Callable[[ir.Value, ir.BooleanValue], ir.IntegerScalar]

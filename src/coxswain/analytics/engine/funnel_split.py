@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import ibis.expr.types as ir
+import numpy as np
+import numpy.typing as npt
 
 from coxswain.analytics.engine.catalog import Window
 from coxswain.analytics.engine.compute import additive
-from coxswain.analytics.engine.expressions import Dialect
+from coxswain.analytics.engine.expressions import Dialect, collected_quantile
 from coxswain.analytics.engine.funnel import (
     Cohort,
     Grouping,
@@ -27,6 +29,7 @@ from coxswain.analytics.engine.funnel import (
 )
 from coxswain.analytics.engine.grouping_sets import GROUPING_COLUMN, GroupingSetsQuery
 from coxswain.analytics.engine.model import StageInfo
+from coxswain.analytics.engine.quantiles import Ordered, quantile_of_sorted
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,20 @@ class SplitFunnels:
     groupings: int
     summed: tuple[str, ...]
     markers: tuple[int, ...] | None = None
+    #: With collected values (SQLite): each quantile's name and quantile; the first query
+    #: also returns, per finest group, the values of each (``_v_<name>``), and
+    #: ``keyed[i]`` tells whether grouping ``i`` has a key (else it is the whole).
+    quantiles: dict[str, float] | None = None
+    keyed: tuple[bool, ...] = ()
 
     def rows(self, results: Sequence[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
         """Each grouping's rows as :func:`funnel_query` returns them, from the results of
         :attr:`queries`: the rest's rows with the counts and sums added up over the rows
         of the first query that fall in each group."""
         finest, out = results[0], []
+        if self.quantiles is not None:
+            values = _values(finest, self.quantiles)
+            return [self._collected(finest, values, index) for index in range(self.groupings)]
         for index, rest in enumerate(self._rest(results[1:])):
             members: dict[object, list[dict[str, Any]]] = {}
             for row in finest:
@@ -55,6 +66,33 @@ class SplitFunnels:
             for row in rest:
                 found = members.get(row["_group"], [])
                 merged.append({**row, **{n: _total([r[n] for r in found]) for n in self.summed}})
+            out.append(merged)
+        return out
+
+    def _collected(
+        self,
+        finest: list[dict[str, Any]],
+        values: list[dict[str, npt.NDArray[np.float64]]],
+        index: int,
+    ) -> list[dict[str, Any]]:
+        """Grouping ``index``'s rows from the finest groups' counts, sums and values: each
+        quantile over the values of the finest groups it is made of, put together (the
+        same values the grouping's own query would see, so the same quantile)."""
+        members: dict[object, list[int]] = {}
+        for position, row in enumerate(finest):
+            members.setdefault(row.get(f"_k{index}"), []).append(position)
+        if not self.keyed[index] and not members:
+            members[None] = []  # the whole, without a deal: one row, as an aggregate gives
+        assert self.quantiles is not None
+        out = []
+        for group, positions in members.items():
+            merged: dict[str, Any] = {"_group": group}
+            for name in self.summed:
+                merged[name] = _total([finest[p][name] for p in positions])
+            for name, quantile in self.quantiles.items():
+                parts = [values[p][name] for p in positions if name in values[p]]
+                ordered: Ordered = np.sort(np.concatenate(parts)) if parts else []
+                merged[name] = quantile_of_sorted(ordered, quantile)
             out.append(merged)
         return out
 
@@ -77,6 +115,20 @@ class SplitFunnels:
                 ]
             )
         return out
+
+
+def _values(
+    finest: list[dict[str, Any]], quantiles: dict[str, float]
+) -> list[dict[str, npt.NDArray[np.float64]]]:
+    """Each finest group's values of each quantile (absent where it has none)."""
+    return [
+        {
+            name: np.frombuffer(blob, dtype=np.float64)
+            for name in quantiles
+            if (blob := row[f"_v_{name}"]) is not None
+        }
+        for row in finest
+    ]
 
 
 def _total(values: list[Any]) -> float | int:
@@ -117,6 +169,22 @@ def split_funnel_queries(
         for index, (dimension, column) in enumerate(groupings)
         if (key := _key(rows, dimension, column)) is not None
     }
+    collected = _collected_quantiles(rest)
+    if collected is not None and not dialect.grouping_sets:
+        # SQLite: no query per grouping. The finest groups return their values and each
+        # grouping's quantiles are computed from them: one query (one sort for its
+        # GROUP BY) instead of one more per grouping.
+        values = {f"_v_{name}": expr for name, (expr, _) in collected.items()}
+        grouped = rows.group_by(**keys) if keys else rows
+        quantiles = {name: q for name, (_, q) in collected.items()}
+        keyed = tuple(f"_k{i}" in keys for i in range(len(groupings)))
+        return SplitFunnels(
+            [grouped.aggregate(**summed, **values)],
+            len(groupings),
+            tuple(summed),
+            quantiles=quantiles,
+            keyed=keyed,
+        )
     finest = rows.group_by(**keys).aggregate(**summed) if keys else rows.aggregate(**summed)
     sets: list[tuple[str, ...]] = [
         (f"_k{i}",) if f"_k{i}" in keys else () for i in range(len(groupings))
@@ -131,6 +199,18 @@ def split_funnel_queries(
         _aggregate(rows, keys.get(f"_k{index}"), rest) for index in range(len(groupings))
     ]
     return SplitFunnels([finest, *queries], len(groupings), tuple(summed))
+
+
+def _collected_quantiles(rest: dict[str, Any]) -> dict[str, tuple[ir.BinaryScalar, float]] | None:
+    """Each measure of ``rest`` as its values and quantile, when every one is a quantile
+    the engine can return the values of (SQLite's: :func:`collected_quantile`)."""
+    out = {}
+    for name, expr in rest.items():
+        found = collected_quantile(expr)
+        if found is None:
+            return None
+        out[name] = found
+    return out or None
 
 
 def _distinct(keys: list[ir.Value], sets: list[tuple[str, ...]]) -> bool:

@@ -5,20 +5,58 @@ which import this module without Ibis), and the names that bind a quantile to on
 from __future__ import annotations
 
 import re
+from array import array
+from typing import Protocol, SupportsFloat
 
 QUANTILE_UDF = "cx_quantile_cont"
 _BOUND = re.compile(rf"\b{QUANTILE_UDF}_q(\d+)_(\d+)\b", re.IGNORECASE)
+#: ``cx_float_values(value)``: the values themselves, for quantiles computed after the
+#: query (see :class:`FloatValues`).
+VALUES_UDF = "cx_float_values"
+
+
+class Ordered(Protocol):
+    """Values in ascending order: a list, or a NumPy array."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int, /) -> SupportsFloat: ...
 
 
 def interpolated_quantile(values: list[float], quantile: float) -> float | None:
     """The continuous quantile of ``values`` (``None`` when empty); NumPy's ``linear``."""
-    if not values:
+    return quantile_of_sorted(sorted(values), quantile)
+
+
+def quantile_of_sorted(ordered: Ordered, quantile: float) -> float | None:
+    """The continuous quantile of values already in ascending order (``None`` when empty):
+    the two nearest ranks linearly interpolated, in Python floats (so the same value
+    whether ``ordered`` is a list or a NumPy array)."""
+    if not len(ordered):
         return None
-    ordered = sorted(values)
     position = quantile * (len(ordered) - 1)
     lower = int(position)
     upper = min(lower + 1, len(ordered) - 1)
-    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+    low, high = float(ordered[lower]), float(ordered[upper])
+    return low + (high - low) * (position - lower)
+
+
+class FloatValues:
+    """The aggregate behind ``cx_float_values(value)``: the values it is given (never
+    NULL: the SQL filters NULLs out) as one BLOB of native-order float64s, NULL for none.
+
+    A query grouped by the finest key of several groupings returns each finest group's
+    values once; the quantiles of every coarser group are then computed from the values
+    of its finest groups put together (``funnel_split.py``) instead of by one query per
+    grouping, each sorting the rows for its ``GROUP BY``. Only worker processes of the
+    same machine read the BLOB.
+    """
+
+    def __init__(self) -> None:
+        self.values = array("d")
+        self.step = self.values.append
+
+    def finalize(self) -> bytes | None:
+        return self.values.tobytes() if self.values else None
 
 
 class QuantileCont:

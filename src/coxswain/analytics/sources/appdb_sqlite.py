@@ -19,7 +19,9 @@ result:
   back into Python for *every* row of the scan, in-scope or not. Rewritten as
   ``cx_quantile_cont_q<quantile>(value) FILTER (WHERE cond)`` the callback runs only for rows in
   scope, with the quantile bound in the aggregate (one argument fewer to convert per row).
-  The result is the same continuous (linearly interpolated) quantile.
+  The result is the same continuous (linearly interpolated) quantile. The value collector
+  ``cx_float_values`` (quantiles computed after the query, ``funnel_split.py``) is masked
+  the same way.
 - **Masked aggregates.** The same masks in ``SUM``, ``AVG``, ``MIN``, ``MAX`` and ``COUNT``
   (``SUM(IIF(cond, v, NULL))``, ``COALESCE(SUM(IIF(cond, 1, 0)), 0)``) become ``FILTER
   (WHERE cond)`` clauses: SQLite then skips the aggregate's step for the rows out of scope
@@ -39,7 +41,12 @@ import sqlglot as sg
 import sqlglot.expressions as sge
 from ibis.backends.sqlite import Backend as IbisSQLiteBackend
 
-from coxswain.analytics.engine.quantiles import QUANTILE_UDF, bound_name, bound_quantile
+from coxswain.analytics.engine.quantiles import (
+    QUANTILE_UDF,
+    VALUES_UDF,
+    bound_name,
+    bound_quantile,
+)
 from coxswain.analytics.sources.sqlite_worker import configure_report_connection
 
 
@@ -54,7 +61,10 @@ def _is_aggregate_select(select: sge.Select) -> bool:
 
 
 def _is_quantile_call(node: sge.Expression) -> bool:
-    return isinstance(node, sge.Anonymous) and str(node.name).lower() == QUANTILE_UDF
+    return isinstance(node, sge.Anonymous) and str(node.name).lower() in _PYTHON_AGGREGATES
+
+
+_PYTHON_AGGREGATES = frozenset({QUANTILE_UDF, VALUES_UDF})
 
 
 def _plain_derived_table(select: sge.Select) -> sge.Select | None:
@@ -83,12 +93,18 @@ def _stop_flattening(query: sge.Expression) -> None:
 
 def _filtered_quantiles(query: sge.Expression, name_of: Callable[[float], str]) -> None:
     for call in list(query.find_all(sge.Anonymous)):
-        if not _is_quantile_call(call) or len(call.expressions) != 2:
+        if not _is_quantile_call(call) or isinstance(call.parent, sge.Filter):
             continue
-        value, quantile = call.expressions
-        if not isinstance(quantile, sge.Literal) or quantile.is_string:
+        if len(call.expressions) == 1:  # cx_float_values(value)
+            (value,) = call.expressions
+            function = sge.Anonymous(this=VALUES_UDF, expressions=[])
+        elif len(call.expressions) == 2:
+            value, quantile = call.expressions
+            if not isinstance(quantile, sge.Literal) or quantile.is_string:
+                continue
+            function = sge.Anonymous(this=name_of(float(quantile.this)), expressions=[])
+        else:
             continue
-        function = sge.Anonymous(this=name_of(float(quantile.this)), expressions=[])
         masked = _mask(value)
         if masked is None:
             masked = (sge.true(), value)

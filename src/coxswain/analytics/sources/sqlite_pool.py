@@ -49,6 +49,8 @@ def _converter(dtype: dt.DataType) -> Convert | None:
         return float
     if dtype.is_string():
         return str
+    if dtype.is_binary():
+        return bytes
     return None
 
 

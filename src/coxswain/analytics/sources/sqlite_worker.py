@@ -19,6 +19,8 @@ from typing import Any, BinaryIO
 
 from coxswain.analytics.engine.quantiles import (
     QUANTILE_UDF,
+    VALUES_UDF,
+    FloatValues,
     QuantileCont,
     bound_names,
     bound_quantile,
@@ -41,9 +43,10 @@ Result = tuple[list[str], list[Any], float]  # column names, rows, seconds
 
 
 def configure_report_connection(con: sqlite3.Connection, cache_kib: int = MAIN_CACHE_KIB) -> None:
-    """The report pragmas, a page cache of ``cache_kib`` and the two-argument quantile
-    aggregate on ``con``."""
+    """The report pragmas, a page cache of ``cache_kib``, the two-argument quantile
+    aggregate and the value collector on ``con``."""
     con.create_aggregate(QUANTILE_UDF, 2, QuantileCont)  # type: ignore[arg-type]
+    con.create_aggregate(VALUES_UDF, 1, FloatValues)  # type: ignore[arg-type]
     for pragma in REPORT_PRAGMAS:
         con.execute(pragma)
     con.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
