@@ -69,16 +69,9 @@ def _create_temp(source: AnalyticsSource, name: str, expr: ir.Table) -> ir.Table
         for column, dtype in expr.schema().items()
     )
     _raw(source, f'DROP TABLE IF EXISTS "{name}"')
-    _raw(source, f'CREATE {_temporary(source)}TABLE "{name}" ({columns})')
+    _raw(source, f'CREATE TEMP TABLE "{name}" ({columns})')
     _raw(source, f'INSERT INTO "{name}" {ibis.to_sql(expr, dialect=source.engine)}')
     return _temp_table(source, name)
-
-
-def _temporary(source: AnalyticsSource) -> str:
-    """``TEMP `` but on DuckDB, whose database is the report's own (in memory) and whose
-    temporary tables belong to one connection: a report's queries also run on other
-    cursors of the database there (``Workspace.run_steps``)."""
-    return "" if source.engine == "duckdb" else "TEMP "
 
 
 def _temp_table(source: AnalyticsSource, name: str) -> ir.Table:
@@ -118,7 +111,7 @@ def rate_table(
         return source.backend.create_view("cx_rates", data, overwrite=True), []
     if source.engine == "duckdb":  # one statement, the columns as list parameters
         _raw(source, 'DROP TABLE IF EXISTS "cx_rates"')
-        _raw(source, RATES_DDL.replace("TEMP ", _temporary(source), 1))
+        _raw(source, RATES_DDL)
         currency, day, factor, extrapolated = (list(c) for c in zip(*calendar.rows, strict=True))
         with connection_lock(source.backend):
             source.backend.con.execute(

@@ -10,7 +10,6 @@ from a second thread and on SQLite from worker processes (see :meth:`Workspace.r
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -167,14 +166,12 @@ class Workspace:
     def _submitter(self) -> Iterator[Submit | None]:
         """What sends a query to run beside this thread (``None``: run them here)."""
         if self.source.engine == "duckdb":
-            with _Cursors(self.source.backend) as cursors:
-                count = max(1, self.source.workers)
-                with ThreadPoolExecutor(count, thread_name_prefix="coxswain-query") as threads:
-                    try:
-                        yield lambda expr, label: self._submit(threads, expr, label, cursors)
-                    except BaseException:
-                        threads.shutdown(cancel_futures=True)
-                        raise
+            with ThreadPoolExecutor(1, thread_name_prefix="coxswain-query") as threads:
+                try:
+                    yield lambda expr, label: self._submit(threads, expr, label)
+                except BaseException:
+                    threads.shutdown(cancel_futures=True)
+                    raise
             return
         pool = self._sqlite_pool()
         yield None if pool is None else (lambda expr, label: self._submit_sqlite(pool, expr, label))
@@ -217,60 +214,25 @@ class Workspace:
             self.sql_cache.save()
 
     def _submit(
-        self, pool: ThreadPoolExecutor, expr: Query, label: str, cursors: _Cursors
+        self, pool: ThreadPoolExecutor, expr: Query, label: str
     ) -> Future[list[dict[str, Any]]]:
-        """``expr`` compiled here and run on one of ``pool``'s threads, on that thread's
-        cursor (another engine's table, or an in-memory table, which only the backend's
-        own connection sees: run here at once)."""
-        table = (expr.expr if isinstance(expr, GroupingSetsQuery) else expr).as_table()
-        compiled = None if _reads_memory(table) else compile_duckdb(expr, self.sql_cache)
+        """``expr`` compiled here and run on ``pool``'s thread (another engine's table:
+        run here at once)."""
+        compiled = compile_duckdb(expr, self.sql_cache)
         if compiled is None:
             done: Future[list[dict[str, Any]]] = Future()
             done.set_result(self.run(expr, label))
             return done
-        return pool.submit(self._run_compiled, compiled, label, cursors)
+        return pool.submit(self._run_compiled, compiled, label)
 
-    def _run_compiled(
-        self, compiled: Compiled, label: str, cursors: _Cursors
-    ) -> list[dict[str, Any]]:
+    def _run_compiled(self, compiled: Compiled, label: str) -> list[dict[str, Any]]:
         started = time.perf_counter()
-        rows = run_compiled(compiled, cursors.mine())
+        rows = run_compiled(compiled)
         self.log.entries.append((label, time.perf_counter() - started))
         return rows
 
     def batch_runner(self, label: str) -> BatchRunner:
         return lambda exprs: self.run_all(exprs, label)
-
-
-class _Cursors:
-    """One cursor of a DuckDB backend's database per thread that asks (closed on exit).
-
-    DuckDB runs one statement per connection at a time; each query thread has its own
-    cursor, so with two threads two queries run side by side: many of a dashboard's
-    queries are small, and one alone leaves a core idle in its single-threaded phases
-    (planning, final aggregation, returning rows). See ``docs/benchmarks.md``.
-    """
-
-    def __init__(self, backend: Any) -> None:
-        self.backend = backend
-        self.local = threading.local()
-        self.opened: list[Any] = []
-        self.lock = threading.Lock()
-
-    def mine(self) -> Any:
-        cursor = getattr(self.local, "cursor", None)
-        if cursor is None:
-            cursor = self.local.cursor = self.backend.con.cursor()
-            with self.lock:
-                self.opened.append(cursor)
-        return cursor
-
-    def __enter__(self) -> _Cursors:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for cursor in self.opened:
-            cursor.close()
 
 
 def _rows(source: AnalyticsSource, name: str) -> list[dict[str, Any]]:

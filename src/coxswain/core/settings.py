@@ -30,9 +30,8 @@ class Settings(BaseSettings):
         reporting_currency: ISO 4217 code all money KPIs are converted to.
         data_dir: where the default SQLite file, demo data and exports live.
         env: ``development`` or ``production``.
-        analytics_workers: how many of a large report's queries run side by side: worker
-            processes on SQLite, query threads (each on its own cursor) on DuckDB (default:
-            2, or 1 on a one-core machine; 0 or 1: one at a time).
+        analytics_workers: worker processes that run a large report's queries side by side
+            on SQLite (default: 2, or 1 on a one-core machine; 0 or 1 turns them off).
     """
 
     model_config = SettingsConfigDict(env_prefix="COXSWAIN_", extra="ignore")

@@ -7,20 +7,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
-from typing import Any
 
 import duckdb
-import ibis
 import ibis.expr.types as ir
 import pytest
-from analytics_handmade import CLOCK, REQUEST
 
-from coxswain.analytics import workspace as workspace_module
-from coxswain.analytics.service import dashboard
-from coxswain.analytics.sources.extracts import open_extract
-from coxswain.analytics.sources.fetch import Compiled, run_compiled
-from coxswain.analytics.workspace import Workspace, prepare
+from coxswain.analytics.workspace import Workspace
 
 
 def _queries(ws: Workspace) -> list[ir.Table]:
@@ -85,61 +77,3 @@ def test_rate_table_on_duckdb(duck_workspace: Workspace) -> None:
         ("factor", "DOUBLE"),
         ("extrapolated", "BOOLEAN"),
     ]
-
-
-def _dashboard(ws: Workspace) -> dict[str, Any]:
-    result = dashboard(ws, REQUEST)
-    assert result.funnel is not None
-    assert result.bottlenecks is not None
-    return {
-        "kpis": result.kpis.contract(),
-        "trends": [(s.key, s.points) for s in result.trends],
-        "funnel": result.funnel.to_json(),
-        "bottlenecks": result.bottlenecks.to_json(),
-    }
-
-
-def test_query_threads_agree_with_one(handmade_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With two query threads (``workers=2``) each runs its queries on a cursor of its
-    own, and the dashboard is the one a single thread gives; a query of an in-memory
-    table (seen by the backend's own connection only) runs there."""
-    used: list[tuple[str, bool]] = []
-
-    def recording(query: Compiled, cursor: Any = None) -> list[dict[str, Any]]:
-        used.append((threading.current_thread().name, cursor is not None))
-        return run_compiled(query, cursor)
-
-    monkeypatch.setattr(workspace_module, "run_compiled", recording)
-    answers = {}
-    for workers in (1, 2):
-        used.clear()
-        with open_extract(handmade_dir, workers=workers) as source:
-            ws = prepare(source, clock=CLOCK)
-            answers[workers] = _dashboard(ws)
-            threads = {name for name, _ in used}
-            assert len(threads) == workers
-            assert all(on_cursor for _, on_cursor in used)
-            labels = ibis.memtable({"rep": ["Ann Lee"], "label": ["star"]})
-            deals = ws.model.deals
-            joined = deals.join(labels, "rep")
-            joined = joined.aggregate(n=joined.count())
-            assert ws.run_all([joined, deals.aggregate(n=deals.count())]) == [
-                [{"n": 3}],  # Ann Lee's deals: D1, D2, D7 (analytics_handmade.py)
-                [{"n": 9}],
-            ]
-    assert answers[1] == answers[2]
-
-
-def test_cursors_see_the_extract_and_the_rates(handmade_dir: Path) -> None:
-    """The extract's views and the rate calendar belong to the database, not to one
-    connection: another cursor reads them."""
-    with open_extract(handmade_dir, workers=2) as source:
-        prepare(source, clock=CLOCK)
-        cursor = source.backend.con.cursor()
-        try:
-            (deals,) = cursor.execute('SELECT count(*) FROM "cx_src_opportunities"').fetchone()
-            (rates,) = cursor.execute('SELECT count(*) FROM "cx_rates"').fetchone()
-        finally:
-            cursor.close()
-    assert deals == 9
-    assert rates > 0

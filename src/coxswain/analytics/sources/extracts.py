@@ -27,7 +27,6 @@ from coxswain.analytics.sources.base import AnalyticsSource
 from coxswain.analytics.sources.fetch import fetch_rows
 from coxswain.analytics.sources.model_store import ModelStore
 from coxswain.core.money import is_currency, minor_exponent
-from coxswain.core.settings import get_settings
 
 REQUIRED = ("opportunities", "stages")
 FORMATS = ("parquet", "csv")
@@ -119,24 +118,11 @@ class _Reader:
                 )
             return None
         name = f"cx_src_{entity}"
-        if self.engine == "duckdb":
-            return self._shared_view(name, path)
         if path.suffix == ".parquet":
             return self.backend.read_parquet(str(path), table_name=name)
-        return self.backend.read_csv(str(path), table_name=name, header=True, inferSchema=False)
-
-    def _shared_view(self, name: str, path: Path) -> ir.Table:
-        """A view of the file in the database itself, not a temporary one (what Ibis'
-        ``read_parquet`` creates): temporary objects belong to one connection, and a
-        report's queries also run on other cursors of the database
-        (``Workspace.run_steps``). CSV as Ibis reads it: text columns, a header row."""
-        file = "'" + str(path).replace("'", "''") + "'"
-        if path.suffix == ".parquet":
-            reader = f"read_parquet({file})"
-        else:
-            reader = f"read_csv({file}, header = true, auto_detect = true, all_varchar = true)"
-        self.backend.raw_sql(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM {reader}')
-        return self.backend.table(name)
+        if self.engine == "pyspark":
+            return self.backend.read_csv(str(path), table_name=name, header=True, inferSchema=False)
+        return self.backend.read_csv(str(path), table_name=name, all_varchar=True, header=True)
 
     def empty(self, spec: schema.TableSpec) -> ir.Table:
         """An empty table of ``spec``'s shape for an entity the extract lacks. On DuckDB a
@@ -403,7 +389,6 @@ def open_extract(
     backend: Any = None,
     reporting_currency: str | None = None,
     keep_model: bool = True,
-    workers: int | None = None,
 ) -> AnalyticsSource:
     """The canonical tables of the extract in ``folder`` on DuckDB (default) or PySpark.
 
@@ -417,9 +402,6 @@ def open_extract(
     With ``keep_model`` (DuckDB only), the deal model is kept in ``<folder>/.coxswain-model``
     and reused while the extract's files and the model's definition are unchanged (see
     ``model_store.py``).
-
-    ``workers`` (default: the ``analytics_workers`` setting): on DuckDB, how many of a
-    report's queries run side by side, each on its own cursor of the database.
     """
     if not folder.is_dir():
         raise ExtractError(f"{folder}: not a folder; expected a folder of extract files")
@@ -447,5 +429,4 @@ def open_extract(
         model_store=ModelStore.beside(folder, files) if keep else None,
         context={"reference_tables": {name: reference[name] for name in REFERENCE_TABLES}},
         closer=close,
-        workers=get_settings().analytics_workers if workers is None else workers,
     )

@@ -100,20 +100,14 @@ def _grouping_sets_sql(backend: Any, table: ir.Table, query: GroupingSetsQuery) 
     return str(select.sql(dialect=backend.dialect, copy=False, unsupported_level=raise_on))
 
 
-def run_compiled(query: Compiled, cursor: Any = None) -> list[dict[str, Any]]:
-    """Run ``query`` on DuckDB and return its rows (DuckDB's own relation and rows). On
-    the backend's connection one statement runs at a time, whichever thread asks; a
-    ``cursor`` of it (another connection to the same database, used by one thread) runs
-    beside it."""
-    if cursor is not None:
-        return _rows(cursor.sql(query.sql))
+def run_compiled(query: Compiled) -> list[dict[str, Any]]:
+    """Run ``query`` on DuckDB and return its rows (DuckDB's own relation and rows; the
+    connection runs one statement at a time, whichever thread asks)."""
     with connection_lock(query.backend):
-        return _rows(query.backend.con.sql(query.sql))
-
-
-def _rows(relation: Any) -> list[dict[str, Any]]:
-    names = relation.columns
-    return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
+        relation = query.backend.con.sql(query.sql)
+        names = relation.columns
+        rows = relation.fetchall()
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def fetch_rows(expr: Query, cache: SqlCache | None = None) -> list[dict[str, Any]]:
