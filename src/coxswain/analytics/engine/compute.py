@@ -47,6 +47,7 @@ from coxswain.analytics.engine.dimensions import (
     supports,
 )
 from coxswain.analytics.engine.expressions import Dialect
+from coxswain.analytics.engine.gathered import Gathered, gather, gatherable
 from coxswain.analytics.engine.model import Model
 from coxswain.analytics.engine.steps import BatchRunner, Steps, drive
 
@@ -163,9 +164,12 @@ def _fact_query(
     dimension: Dimension | None,
     rolled_up: bool = False,
     wanted: frozenset[str] | None = None,
-) -> ir.Table | None:
+    gathering: bool = False,
+) -> tuple[ir.Table | None, Gathered | None]:
     """One query for ``scopes`` (all on one fact) and all ``windows`` (``None`` when
-    ``rolled_up`` leaves it nothing to compute).
+    ``rolled_up`` leaves it nothing to compute), and with ``gathering`` what its rows hold
+    for the whole (see ``gathered.py``: a grouped query returns it; a rolled-up whole
+    leaves out what it gets from there).
 
     Grouped by a time dimension, ``scopes`` must be a single scope (its anchor decides the
     month, week, ...); otherwise any number of scopes share one scan. Rows in no scope of
@@ -176,12 +180,17 @@ def _fact_query(
     flags = _flags(base, scopes, windows)
     rows = base.filter(ibis.or_(*flags.values())).mutate(**flags)
     aggregates = _aggregates(rows, scopes, windows, dialect, rolled_up, wanted)
-    if not aggregates:
-        return None
     if dimension is None:
-        return rows.aggregate(**aggregates).mutate(**{GROUP_COLUMN: ibis.null("string")})
+        if gathering:
+            aggregates = {k: v for k, v in aggregates.items() if not gatherable(v)}
+        if not aggregates:
+            return None, None
+        return rows.aggregate(**aggregates).mutate(**{GROUP_COLUMN: ibis.null("string")}), None
+    gathered = None
+    if gathering:
+        aggregates, gathered = gather(aggregates)
     key = group_key(rows, scopes[0].fact, dimension, scopes[0].anchor).cast("string")
-    return rows.group_by(**{GROUP_COLUMN: key}).aggregate(**aggregates)
+    return rows.group_by(**{GROUP_COLUMN: key}).aggregate(**aggregates), gathered
 
 
 def _scope_base(
@@ -280,25 +289,39 @@ def _run_scopes(
     dimension = request.dimension
     partition = dimension is not None and dimension not in (*TIME_DIMENSIONS, Dimension.PRODUCT)
     grouped_scopes = [] if dimension is None else [s for s in usable if supports(s.fact, dimension)]
-    plan: list[tuple[Dimension | None, list[Scope]]] = []
+    wholes = _batches(usable, None, fold) if request.overall else []
+    rolled = [partition and all(s in grouped_scopes for s in batch) for batch in wholes]
+    # The wholes gathered from the grouped rows (SQLite): the facts whose every scope is
+    # rolled up (with one scope per query, a grouped batch is then a whole's batch).
+    gathering = {b[0].fact for b, r in zip(wholes, rolled, strict=True) if r and dialect.gathers}
+    plan: list[tuple[Dimension | None, list[Scope], Gathered | None]] = []
 
     def queries() -> Iterator[ir.Table]:  # built one by one while the previous ones run
-        for batch in _batches(usable, None, fold) if request.overall else []:
-            rolled_up = partition and all(s in grouped_scopes for s in batch)
+        for batch, rolled_up in zip(wholes, rolled, strict=True):
             base = _scope_base(model, batch[0].fact, request, None)
-            query = _fact_query(base, batch, windows, dialect, None, rolled_up, wanted)
+            gathers = batch[0].fact in gathering
+            query, _ = _fact_query(
+                base, batch, windows, dialect, None, rolled_up, wanted, gathering=gathers
+            )
             if query is not None:
-                plan.append((None, batch))
+                plan.append((None, batch, None))
                 yield query
         for batch in _batches(grouped_scopes, dimension, fold) if dimension else []:
             base = _scope_base(model, batch[0].fact, request, dimension)
-            query = _fact_query(base, batch, windows, dialect, dimension, wanted=wanted)
+            gathers = batch[0].fact in gathering
+            query, gathered = _fact_query(
+                base, batch, windows, dialect, dimension, wanted=wanted, gathering=gathers
+            )
             assert query is not None  # every measure, and the row count, of every group
-            plan.append((dimension, batch))
+            plan.append((dimension, batch, gathered))
             yield query
 
     results = yield queries()
-    for (by, batch), rows in zip(plan, results, strict=True):  # the wholes first
+    for (by, batch, gathered), rows in zip(plan, results, strict=True):  # the wholes first
+        if gathered is not None:
+            whole = gathered.whole(rows)
+            _collect(batch, len(windows), [whole], None, overall)
+            gathered.fill_groups(rows)
         _collect(batch, len(windows), rows, by, overall if by is None else grouped)
         if by is not None and partition and request.overall:
             _roll_up(batch, len(windows), rows, overall)

@@ -15,7 +15,12 @@ import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
-from coxswain.analytics.engine.quantiles import VALUES_UDF, QuantileCont, interpolated_quantile
+from coxswain.analytics.engine.quantiles import (
+    DISTINCT_UDF,
+    VALUES_UDF,
+    QuantileCont,
+    interpolated_quantile,
+)
 
 __all__ = ["QuantileCont", "interpolated_quantile"]  # (re-exported: defined without Ibis)
 
@@ -142,6 +147,25 @@ def _sqlite_values(arg: float) -> dt.binary:
     """Registered on each SQLite connection (``quantiles.FloatValues``)."""
 
 
+@ibis.udf.agg.builtin(name=DISTINCT_UDF)  # type: ignore[untyped-decorator]
+def _sqlite_distinct_values(arg: str) -> str:  # type: ignore[empty-body]
+    """Registered on each SQLite connection (``quantiles.DistinctValues``)."""
+
+
+def sqlite_distinct_values(value: ir.Value, where: ir.BooleanValue) -> ir.StringScalar:
+    """The distinct non-NULL values of ``value`` (as text) over rows satisfying ``where``,
+    as a JSON array (NULL for none): SQLite only."""
+    masked = where.ifelse(value.cast("string"), ibis.null("string"))
+    result: ir.StringScalar = _sqlite_distinct_values(masked)
+    return result
+
+
+def sqlite_float_values(value: ir.FloatingValue) -> ir.BinaryScalar:
+    """The non-NULL values of a (masked) float column as a BLOB: SQLite only."""
+    result: ir.BinaryScalar = _sqlite_values(value)
+    return result
+
+
 _SQLITE_QUANTILE = type(_sqlite_quantile(ibis.literal(0.0), 0.5).op())
 
 
@@ -155,8 +179,7 @@ def collected_quantile(measure: ir.Value) -> tuple[ir.BinaryScalar, float] | Non
     quantile = op.quantile
     if not isinstance(quantile, ops.Literal):
         return None
-    values: ir.BinaryScalar = _sqlite_values(op.arg.to_expr())
-    return values, float(quantile.value)
+    return sqlite_float_values(op.arg.to_expr()), float(quantile.value)
 
 
 DistinctFn = Callable[[ir.Value, ir.BooleanValue], ir.IntegerScalar]
@@ -204,6 +227,10 @@ class Dialect:
     fold_scopes: bool = True
     distinct: DistinctFn = native_distinct
     grouping_sets: bool = False
+    #: A query grouped by a partition may also return what the whole needs (values,
+    #: distinct values, sums and counts) instead of the whole having a query of its own
+    #: (see ``engine/gathered.py``): SQLite, where that query is a second scan.
+    gathers: bool = False
 
 
 ROW_STORES = frozenset({"sqlite", "postgres"})
@@ -213,8 +240,9 @@ def dialect_for(backend_name: str) -> Dialect:
     """The :class:`Dialect` for an Ibis backend name (``sqlite``, ``duckdb``, ...)."""
     quantile = sqlite_quantile if backend_name == "sqlite" else native_quantile
     distinct = duckdb_distinct if backend_name == "duckdb" else native_distinct
-    duckdb = backend_name == "duckdb"
-    return Dialect(backend_name, quantile, backend_name not in ROW_STORES, distinct, duckdb)
+    duckdb, sqlite = backend_name == "duckdb", backend_name == "sqlite"
+    fold = backend_name not in ROW_STORES
+    return Dialect(backend_name, quantile, fold, distinct, duckdb, gathers=sqlite)
 
 
 def day_of_month(day: ir.IntegerValue) -> ir.IntegerValue:

@@ -4,6 +4,7 @@ which import this module without Ibis), and the names that bind a quantile to on
 
 from __future__ import annotations
 
+import json
 import re
 from array import array
 from typing import Protocol, SupportsFloat
@@ -13,6 +14,9 @@ _BOUND = re.compile(rf"\b{QUANTILE_UDF}_q(\d+)_(\d+)\b", re.IGNORECASE)
 #: ``cx_float_values(value)``: the values themselves, for quantiles computed after the
 #: query (see :class:`FloatValues`).
 VALUES_UDF = "cx_float_values"
+#: ``cx_distinct_values(value)``: the distinct values, for distinct counts over groups
+#: put together (see :class:`DistinctValues`).
+DISTINCT_UDF = "cx_distinct_values"
 
 
 class Ordered(Protocol):
@@ -107,3 +111,19 @@ def bound_names(sql: str) -> dict[str, float]:
     """The bound quantile aggregates ``sql`` calls, name → quantile (names in lower case:
     SQL writes them in any case)."""
     return {m[0].lower(): float(f"{m[1]}.{m[2]}") for m in _BOUND.finditer(sql)}
+
+
+class DistinctValues:
+    """The aggregate behind ``cx_distinct_values(value)``: the distinct non-NULL values it
+    is given as a JSON array (NULL for none), so that the distinct count of several groups
+    put together is the size of the union of theirs (``engine/gathered.py``)."""
+
+    def __init__(self) -> None:
+        self.values: set[object] = set()
+
+    def step(self, value: object) -> None:
+        if value is not None:
+            self.values.add(value)
+
+    def finalize(self) -> str | None:
+        return json.dumps(list(self.values)) if self.values else None

@@ -19,9 +19,10 @@ result:
   back into Python for *every* row of the scan, in-scope or not. Rewritten as
   ``cx_quantile_cont_q<quantile>(value) FILTER (WHERE cond)`` the callback runs only for rows in
   scope, with the quantile bound in the aggregate (one argument fewer to convert per row).
-  The result is the same continuous (linearly interpolated) quantile. The value collector
-  ``cx_float_values`` (quantiles computed after the query, ``funnel_split.py``) is masked
-  the same way.
+  The result is the same continuous (linearly interpolated) quantile. The value collectors
+  ``cx_float_values`` and ``cx_distinct_values`` (quantiles and distinct counts of groups
+  put together, computed after the query: ``funnel_split.py``, ``engine/gathered.py``)
+  are masked the same way.
 - **Masked aggregates.** The same masks in ``SUM``, ``AVG``, ``MIN``, ``MAX`` and ``COUNT``
   (``SUM(IIF(cond, v, NULL))``, ``COALESCE(SUM(IIF(cond, 1, 0)), 0)``) become ``FILTER
   (WHERE cond)`` clauses: SQLite then skips the aggregate's step for the rows out of scope
@@ -42,6 +43,7 @@ import sqlglot.expressions as sge
 from ibis.backends.sqlite import Backend as IbisSQLiteBackend
 
 from coxswain.analytics.engine.quantiles import (
+    DISTINCT_UDF,
     QUANTILE_UDF,
     VALUES_UDF,
     bound_name,
@@ -64,7 +66,7 @@ def _is_quantile_call(node: sge.Expression) -> bool:
     return isinstance(node, sge.Anonymous) and str(node.name).lower() in _PYTHON_AGGREGATES
 
 
-_PYTHON_AGGREGATES = frozenset({QUANTILE_UDF, VALUES_UDF})
+_PYTHON_AGGREGATES = frozenset({QUANTILE_UDF, VALUES_UDF, DISTINCT_UDF})
 
 
 def _plain_derived_table(select: sge.Select) -> sge.Select | None:
@@ -95,9 +97,9 @@ def _filtered_quantiles(query: sge.Expression, name_of: Callable[[float], str]) 
     for call in list(query.find_all(sge.Anonymous)):
         if not _is_quantile_call(call) or isinstance(call.parent, sge.Filter):
             continue
-        if len(call.expressions) == 1:  # cx_float_values(value)
+        if len(call.expressions) == 1:  # a value collector: cx_float_values(value), ...
             (value,) = call.expressions
-            function = sge.Anonymous(this=VALUES_UDF, expressions=[])
+            function = sge.Anonymous(this=str(call.name).lower(), expressions=[])
         elif len(call.expressions) == 2:
             value, quantile = call.expressions
             if not isinstance(quantile, sge.Literal) or quantile.is_string:

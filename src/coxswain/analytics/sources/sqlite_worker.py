@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from coxswain.analytics.engine.quantiles import (
+    DISTINCT_UDF,
     QUANTILE_UDF,
     VALUES_UDF,
+    DistinctValues,
     FloatValues,
     QuantileCont,
     bound_names,
@@ -44,9 +46,10 @@ Result = tuple[list[str], list[Any], float]  # column names, rows, seconds
 
 def configure_report_connection(con: sqlite3.Connection, cache_kib: int = MAIN_CACHE_KIB) -> None:
     """The report pragmas, a page cache of ``cache_kib``, the two-argument quantile
-    aggregate and the value collector on ``con``."""
+    aggregate and the value collectors on ``con``."""
     con.create_aggregate(QUANTILE_UDF, 2, QuantileCont)  # type: ignore[arg-type]
     con.create_aggregate(VALUES_UDF, 1, FloatValues)  # type: ignore[arg-type]
+    con.create_aggregate(DISTINCT_UDF, 1, DistinctValues)  # type: ignore[arg-type]
     for pragma in REPORT_PRAGMAS:
         con.execute(pragma)
     con.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
