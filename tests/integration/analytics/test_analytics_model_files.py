@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,28 @@ def _deal_owner(url: str) -> str:
         ).fetchone()
     con.close()
     return str(owner)
+
+
+def _as_of(url: str) -> tuple[date | None, int]:
+    """The data's as-of day, and how many as-of queries prepare ran to find it."""
+    with open_app_database(url) as source:
+        ws = prepare(source, clock=CLOCK)
+    return ws.data_as_of, sum(1 for label, _ in ws.log.entries if label == "as-of")
+
+
+def test_the_as_of_day_is_kept_while_the_data_is_unchanged(handmade_db: str) -> None:
+    day, queries = _as_of(handmade_db)
+    assert queries == 3  # a close or creation, a lead, an activity
+    assert _as_of(handmade_db) == (day, 0)  # found again, no query
+    folder = ModelFiles.beside(_path(handmade_db)).folder
+    assert len(list(folder.glob("as-of-*.json"))) == 1
+    # An activity moved to 2026-09-30, after every other event of the hand-made company.
+    assert day is not None
+    assert day < date(2026, 9, 30)
+    _execute(
+        handmade_db,
+        "UPDATE activities SET occurred_at = '2026-09-30' || substr(occurred_at, 11)"
+        " WHERE rowid = (SELECT min(rowid) FROM activities)",
+    )
+    assert _as_of(handmade_db) == (date(2026, 9, 30), 3)
+    assert len(list(folder.glob("as-of-*.json"))) == 1  # the older answer removed

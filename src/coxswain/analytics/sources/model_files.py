@@ -25,10 +25,12 @@ temporary table as before.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import sqlite3
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,6 +164,42 @@ def _remove_stale(files: ModelFiles, name: str, keep: Path) -> None:
     for old in files.folder.glob(f"{name}-*.sqlite"):
         if old != keep:
             old.unlink(missing_ok=True)
+
+
+def remembered(
+    backend: Any, files: ModelFiles, name: str, sql: str, compute: Callable[[], Any]
+) -> Any:
+    """The JSON value ``compute()`` gave for the data as it is now (``sql``: what it reads,
+    part of the key as for a model table), kept in the folder and found again by the same
+    key while the data is unchanged (computed every time when no marker can be read or
+    the folder cannot be written). For small answers that cost a scan, such as the day of
+    the data's last event.
+
+    The marker is read before ``compute`` runs: a change committed meanwhile may be in
+    the answer kept under the older marker, which no later run reads (any change makes a
+    new marker)."""
+    con: sqlite3.Connection = backend.con
+    marker = None if con.in_transaction else change_marker(con)
+    if marker is None:
+        return compute()
+    path = files.path(name, marker, "", sql).with_suffix(".json")
+    try:
+        return json.loads(path.read_text())["value"]
+    except (OSError, ValueError, KeyError):
+        pass
+    value = compute()
+    partial = files.folder / f".{name}.{uuid.uuid4().hex}.partial"
+    try:
+        files.folder.mkdir(exist_ok=True)
+        partial.write_text(json.dumps({"value": value}))
+        os.replace(partial, path)
+        for old in files.folder.glob(f"{name}-*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        _log.warning("%s not kept in %s: %s", name, files.folder, exc)
+        partial.unlink(missing_ok=True)
+    return value
 
 
 def stored_table(
