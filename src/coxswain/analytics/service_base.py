@@ -4,7 +4,7 @@ dashboard can interleave its sections' queries."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import ibis
@@ -17,11 +17,12 @@ from coxswain.analytics.engine.funnel import (
     Cohort,
     Funnel,
     funnel_from_row,
-    funnel_query,
     funnels_by_window,
+    gathered_funnel_query,
     main_pipeline,
 )
 from coxswain.analytics.engine.funnel_split import split_funnel_queries
+from coxswain.analytics.engine.gathered import Gathered
 from coxswain.analytics.engine.steps import Steps, drive
 from coxswain.analytics.errors import AnalyticsRequestError
 from coxswain.analytics.providers import providers
@@ -183,11 +184,20 @@ def _funnel_set_steps(
         )
         results = split.rows((yield split.queries))
     else:
-        queries = (
-            funnel_query(deals, stages, pipeline, windows, cohort, ws.dialect, by, column, detail)
-            for cohort, by, column, detail in specs
-        )
-        results = yield queries
+        built: list[Gathered | None] = []
+
+        def queries() -> Iterator[ibis.Table]:  # built one by one while the previous run
+            for cohort, by, column, detail in specs:
+                query, gathered = gathered_funnel_query(
+                    deals, stages, pipeline, windows, cohort, ws.dialect, by, column, detail
+                )
+                built.append(gathered)
+                yield query
+
+        results = yield queries()
+        for gathered, rows in zip(built, results, strict=True):
+            if gathered is not None:
+                gathered.fill_groups(rows)
     funnels = [
         funnels_by_window(
             found, stages, pipeline, c, by, grouped=col is not None, windows=len(windows)

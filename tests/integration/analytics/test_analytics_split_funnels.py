@@ -22,6 +22,7 @@ from coxswain.analytics.engine.funnel import (
     Grouping,
     funnel_query,
     funnels_by_window,
+    gathered_funnel_query,
 )
 from coxswain.analytics.engine.funnel_split import SplitFunnels, split_funnel_queries
 from coxswain.analytics.requests import ReportRequest, resolve
@@ -188,3 +189,33 @@ def test_collected_quantiles_of_every_grouping() -> None:
     ]
     assert [r["median"] for r in reps] == [2.0, 10.0, None]
     assert split.rows([[]]) == [[{"_group": None, "n": 0, "median": None}], [], []]
+
+
+@pytest.mark.parametrize("cohort", [Cohort.ACTIVE, Cohort.CREATED])
+@pytest.mark.parametrize("by", [None, Dimension.REP])
+def test_gathered_funnel_equals_the_plain_query(
+    db_workspace: Workspace, cohort: Cohort, by: Dimension | None
+) -> None:
+    """The detail funnel on SQLite collects each stage's times once for its median and
+    90th percentile; its funnels are those of the plain query (with the engine's own
+    quantile aggregates). PostgreSQL: the plain query itself."""
+    ws = db_workspace
+    ws.model.include_history()
+    resolved = resolve(ws, REQUEST)
+    deals = resolved.filters.apply(ws.model.funnel_deals, Fact.DEALS, ws.model.deal_products)
+    pipeline, stages, windows = _pipeline(ws, None), ws.model.stages, resolved.windows
+    args = (deals, stages, pipeline, windows, cohort, ws.dialect, by)
+    query, gathered = gathered_funnel_query(*args)
+    rows = ws.run(query)
+    if ws.source.engine == "sqlite":
+        assert gathered is not None
+        shared = {values for values, _ in gathered.quantiles.values()}
+        assert len(shared) * 2 == len(gathered.quantiles)  # median and p90 of each stage
+        gathered.fill_groups(rows)
+    else:
+        assert gathered is None
+    plain = ws.run(funnel_query(*args))
+    ours = funnels_by_window(rows, stages, pipeline, cohort, by, False, len(windows))
+    theirs = funnels_by_window(plain, stages, pipeline, cohort, by, False, len(windows))
+    assert ours == theirs
+    assert any(s.days_p90 is not None for f in ours[0] for s in f.stages)

