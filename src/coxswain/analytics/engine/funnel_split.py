@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import ibis.expr.types as ir
-import numpy as np
-import numpy.typing as npt
 
 from coxswain.analytics.engine.catalog import Window
 from coxswain.analytics.engine.compute import additive
@@ -27,9 +25,10 @@ from coxswain.analytics.engine.funnel import (
     _key,
     _rows_and_measures,
 )
+from coxswain.analytics.engine.gathered import sorted_values
 from coxswain.analytics.engine.grouping_sets import GROUPING_COLUMN, GroupingSetsQuery
 from coxswain.analytics.engine.model import StageInfo
-from coxswain.analytics.engine.quantiles import Ordered, quantile_of_sorted
+from coxswain.analytics.engine.quantiles import quantile_of_sorted
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,7 @@ class SplitFunnels:
         of the first query that fall in each group."""
         finest, out = results[0], []
         if self.quantiles is not None:
-            values = _values(finest, self.quantiles)
-            return [self._collected(finest, values, index) for index in range(self.groupings)]
+            return [self._collected(finest, index) for index in range(self.groupings)]
         for index, rest in enumerate(self._rest(results[1:])):
             members: dict[object, list[dict[str, Any]]] = {}
             for row in finest:
@@ -69,12 +67,7 @@ class SplitFunnels:
             out.append(merged)
         return out
 
-    def _collected(
-        self,
-        finest: list[dict[str, Any]],
-        values: list[dict[str, npt.NDArray[np.float64]]],
-        index: int,
-    ) -> list[dict[str, Any]]:
+    def _collected(self, finest: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
         """Grouping ``index``'s rows from the finest groups' counts, sums and values: each
         quantile over the values of the finest groups it is made of, put together (the
         same values the grouping's own query would see, so the same quantile)."""
@@ -90,8 +83,7 @@ class SplitFunnels:
             for name in self.summed:
                 merged[name] = _total([finest[p][name] for p in positions])
             for name, quantile in self.quantiles.items():
-                parts = [values[p][name] for p in positions if name in values[p]]
-                ordered: Ordered = np.sort(np.concatenate(parts)) if parts else []
+                ordered = sorted_values([finest[p][f"_v_{name}"] for p in positions])
                 merged[name] = quantile_of_sorted(ordered, quantile)
             out.append(merged)
         return out
@@ -115,20 +107,6 @@ class SplitFunnels:
                 ]
             )
         return out
-
-
-def _values(
-    finest: list[dict[str, Any]], quantiles: dict[str, float]
-) -> list[dict[str, npt.NDArray[np.float64]]]:
-    """Each finest group's values of each quantile (absent where it has none)."""
-    return [
-        {
-            name: np.frombuffer(blob, dtype=np.float64)
-            for name in quantiles
-            if (blob := row[f"_v_{name}"]) is not None
-        }
-        for row in finest
-    ]
 
 
 def _total(values: list[Any]) -> float | int:

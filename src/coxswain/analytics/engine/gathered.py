@@ -56,7 +56,7 @@ class Gathered:
             ordered: dict[str, Ordered] = {}  # (sorted once for all its quantiles)
             for column, (values, quantile) in self.quantiles.items():
                 if values not in ordered:
-                    ordered[values] = _sorted([row[values]])
+                    ordered[values] = sorted_values([row[values]])
                 row[column] = quantile_of_sorted(ordered[values], quantile)
 
     def whole(self, rows: Rows) -> dict[str, float | None]:
@@ -66,7 +66,7 @@ class Gathered:
         ordered: dict[str, Ordered] = {}
         for column, (values, quantile) in self.quantiles.items():
             if values not in ordered:
-                ordered[values] = _sorted([r[values] for r in rows])
+                ordered[values] = sorted_values([r[values] for r in rows])
             out[column] = quantile_of_sorted(ordered[values], quantile)
         for column, (sums, counts) in self.means.items():
             count = sum(int(r[counts] or 0) for r in rows)
@@ -81,7 +81,8 @@ class Gathered:
         return out
 
 
-def _sorted(blobs: Sequence[bytes | None]) -> Ordered:
+def sorted_values(blobs: Sequence[bytes | None]) -> Ordered:
+    """The values of ``cx_float_values`` BLOBs (NULLs: none) put together, in order."""
     parts = [np.frombuffer(b, dtype=np.float64) for b in blobs if b is not None]
     return np.sort(np.concatenate(parts)) if parts else []
 
