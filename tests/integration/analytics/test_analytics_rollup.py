@@ -12,9 +12,9 @@ from pathlib import Path
 import ibis
 import pytest
 
-from coxswain.analytics.engine.compute import additive
 from coxswain.analytics.engine.dimensions import Dimension
 from coxswain.analytics.engine.expressions import count_where, mean_where, sum_where
+from coxswain.analytics.engine.kpi_queries import additive
 from coxswain.analytics.requests import FilterInput, ReportRequest
 from coxswain.analytics.service import kpi_report
 from coxswain.analytics.sources.extracts import open_extract

@@ -16,7 +16,6 @@ from typing import Any
 import ibis.expr.types as ir
 
 from coxswain.analytics.engine.catalog import Window
-from coxswain.analytics.engine.compute import additive
 from coxswain.analytics.engine.expressions import Dialect, collected_quantile
 from coxswain.analytics.engine.funnel import (
     Cohort,
@@ -27,6 +26,7 @@ from coxswain.analytics.engine.funnel import (
 )
 from coxswain.analytics.engine.gathered import sorted_values
 from coxswain.analytics.engine.grouping_sets import GROUPING_COLUMN, GroupingSetsQuery
+from coxswain.analytics.engine.kpi_queries import additive
 from coxswain.analytics.engine.model import StageInfo
 from coxswain.analytics.engine.quantiles import quantile_of_sorted
 

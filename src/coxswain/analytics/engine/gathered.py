@@ -1,7 +1,7 @@
 """The whole's KPI measures from the query grouped by a partition (SQLite).
 
 Grouped by a dimension that puts each row in exactly one group (rep, team, region, ...),
-the whole's additive measures are the sums of the groups' (``compute._roll_up``); the
+the whole's additive measures are the sums of the groups' (``kpi_queries._roll_up``); the
 others (quantiles, means, distinct counts) took a query of their own, a second scan of
 the same rows. On SQLite (``Dialect.gathers``) the grouped query also returns, per group,
 what those need, and the whole has no query:
