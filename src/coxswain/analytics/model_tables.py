@@ -18,6 +18,7 @@ from coxswain.analytics.sources.fetch import connection_lock
 from coxswain.analytics.sources.model_files import Attached
 from coxswain.analytics.sources.model_store import stored_table
 from coxswain.analytics.sources.sql_cache import SqlCache
+from coxswain.analytics.sources.sqlite_worker import quote
 
 
 def _raw(source: AnalyticsSource, sql: str) -> None:
@@ -91,7 +92,7 @@ def rate_statements(calendar: RateCalendar) -> list[str]:
     statements = ['DROP TABLE IF EXISTS "cx_rates"', RATES_DDL]
     for start in range(0, len(calendar.rows), 1000):
         values = ", ".join(
-            f"({_quote(c)}, {int(d)}, {float(f)!r}, {'TRUE' if e else 'FALSE'})"
+            f"({quote(c)}, {int(d)}, {float(f)!r}, {'TRUE' if e else 'FALSE'})"
             for c, d, f, e in calendar.rows[start : start + 1000]
         )
         statements.append(f'INSERT INTO "cx_rates" VALUES {values}')
@@ -128,7 +129,3 @@ def rate_table(
     for statement in statements:
         _raw(source, statement)
     return _temp_table(source, "cx_rates"), statements
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -25,6 +25,7 @@ from coxswain.analytics.engine.funnel import (
     gathered_funnel_query,
 )
 from coxswain.analytics.engine.funnel_split import SplitFunnels, split_funnel_queries
+from coxswain.analytics.engine.gathered import Gathered
 from coxswain.analytics.requests import ReportRequest, resolve
 from coxswain.analytics.service_base import _pipeline
 from coxswain.analytics.sources.extracts import open_extract
@@ -175,11 +176,12 @@ def test_collected_quantiles_of_every_grouping() -> None:
     """The rows of the finest groups (team × rep here) with their values: each grouping's
     median is NumPy's over the values of its groups put together, counts are added, and
     the whole is one row even when no finest group exists."""
-    split = SplitFunnels([], 3, ("n",), quantiles={"median": 0.5}, keyed=(False, True, True))
+    gathered = Gathered({"median": ("_values0", 0.5)}, {}, {})
+    split = SplitFunnels([], 3, ("n",), gathered=gathered, keyed=(False, True, True))
     finest = [
-        {"_k1": "east", "_k2": "ann", "n": 2, "_v_median": _blob([3.0, 1.0])},
-        {"_k1": "east", "_k2": "bob", "n": 1, "_v_median": _blob([10.0])},
-        {"_k1": "west", "_k2": "cy", "n": 3, "_v_median": None},
+        {"_k1": "east", "_k2": "ann", "n": 2, "_values0": _blob([3.0, 1.0])},
+        {"_k1": "east", "_k2": "bob", "n": 1, "_values0": _blob([10.0])},
+        {"_k1": "west", "_k2": "cy", "n": 3, "_values0": None},
     ]
     whole, teams, reps = split.rows([finest])
     assert whole == [{"_group": None, "n": 6, "median": float(np.quantile([3, 1, 10], 0.5))}]

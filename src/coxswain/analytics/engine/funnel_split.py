@@ -16,7 +16,7 @@ from typing import Any
 import ibis.expr.types as ir
 
 from coxswain.analytics.engine.catalog import Window
-from coxswain.analytics.engine.expressions import Dialect, collected_quantile
+from coxswain.analytics.engine.expressions import Dialect
 from coxswain.analytics.engine.funnel import (
     Cohort,
     Grouping,
@@ -24,11 +24,10 @@ from coxswain.analytics.engine.funnel import (
     _key,
     _rows_and_measures,
 )
-from coxswain.analytics.engine.gathered import sorted_values
+from coxswain.analytics.engine.gathered import Gathered, gather
 from coxswain.analytics.engine.grouping_sets import GROUPING_COLUMN, GroupingSetsQuery
 from coxswain.analytics.engine.kpi_queries import additive
 from coxswain.analytics.engine.model import StageInfo
-from coxswain.analytics.engine.quantiles import quantile_of_sorted
 
 
 @dataclass(frozen=True)
@@ -43,10 +42,10 @@ class SplitFunnels:
     groupings: int
     summed: tuple[str, ...]
     markers: tuple[int, ...] | None = None
-    #: With collected values (SQLite): each quantile's name and quantile; the first query
-    #: also returns, per finest group, the values of each (``_v_<name>``), and
-    #: ``keyed[i]`` tells whether grouping ``i`` has a key (else it is the whole).
-    quantiles: dict[str, float] | None = None
+    #: With collected values (SQLite): the first query also returns, per finest group,
+    #: the values of each quantile (``gathered``), and ``keyed[i]`` tells whether
+    #: grouping ``i`` has a key (else it is the whole).
+    gathered: Gathered | None = None
     keyed: tuple[bool, ...] = ()
 
     def rows(self, results: Sequence[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
@@ -54,8 +53,10 @@ class SplitFunnels:
         :attr:`queries`: the rest's rows with the counts and sums added up over the rows
         of the first query that fall in each group."""
         finest, out = results[0], []
-        if self.quantiles is not None:
-            return [self._collected(finest, index) for index in range(self.groupings)]
+        if self.gathered is not None:
+            return [
+                self._collected(finest, self.gathered, index) for index in range(self.groupings)
+            ]
         for index, rest in enumerate(self._rest(results[1:])):
             members: dict[object, list[dict[str, Any]]] = {}
             for row in finest:
@@ -67,7 +68,9 @@ class SplitFunnels:
             out.append(merged)
         return out
 
-    def _collected(self, finest: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
+    def _collected(
+        self, finest: list[dict[str, Any]], gathered: Gathered, index: int
+    ) -> list[dict[str, Any]]:
         """Grouping ``index``'s rows from the finest groups' counts, sums and values: each
         quantile over the values of the finest groups it is made of, put together (the
         same values the grouping's own query would see, so the same quantile)."""
@@ -76,15 +79,12 @@ class SplitFunnels:
             members.setdefault(row.get(f"_k{index}"), []).append(position)
         if not self.keyed[index] and not members:
             members[None] = []  # the whole, without a deal: one row, as an aggregate gives
-        assert self.quantiles is not None
         out = []
         for group, positions in members.items():
             merged: dict[str, Any] = {"_group": group}
             for name in self.summed:
                 merged[name] = _total([finest[p][name] for p in positions])
-            for name, quantile in self.quantiles.items():
-                ordered = sorted_values([finest[p][f"_v_{name}"] for p in positions])
-                merged[name] = quantile_of_sorted(ordered, quantile)
+            merged.update(gathered.quantiles_over([finest[p] for p in positions]))
             out.append(merged)
         return out
 
@@ -147,20 +147,18 @@ def split_funnel_queries(
         for index, (dimension, column) in enumerate(groupings)
         if (key := _key(rows, dimension, column)) is not None
     }
-    collected = _collected_quantiles(rest)
-    if collected is not None and not dialect.grouping_sets:
-        # SQLite: no query per grouping. The finest groups return their values and each
-        # grouping's quantiles are computed from them: one query (one sort for its
-        # GROUP BY) instead of one more per grouping.
-        values = {f"_v_{name}": expr for name, (expr, _) in collected.items()}
+    collected, gathered = gather(rest, wholes=False)
+    if dialect.gathers and rest and len(gathered.quantiles) == len(rest):
+        # SQLite, the rest all quantiles: no query per grouping. The finest groups return
+        # their values and each grouping's quantiles are computed from them: one query
+        # (one sort for its GROUP BY) instead of one more per grouping.
         grouped = rows.group_by(**keys) if keys else rows
-        quantiles = {name: q for name, (_, q) in collected.items()}
         keyed = tuple(f"_k{i}" in keys for i in range(len(groupings)))
         return SplitFunnels(
-            [grouped.aggregate(**summed, **values)],
+            [grouped.aggregate(**summed, **collected)],
             len(groupings),
             tuple(summed),
-            quantiles=quantiles,
+            gathered=gathered,
             keyed=keyed,
         )
     finest = rows.group_by(**keys).aggregate(**summed) if keys else rows.aggregate(**summed)
@@ -177,18 +175,6 @@ def split_funnel_queries(
         _aggregate(rows, keys.get(f"_k{index}"), rest) for index in range(len(groupings))
     ]
     return SplitFunnels([finest, *queries], len(groupings), tuple(summed))
-
-
-def _collected_quantiles(rest: dict[str, Any]) -> dict[str, tuple[ir.BinaryScalar, float]] | None:
-    """Each measure of ``rest`` as its values and quantile, when every one is a quantile
-    the engine can return the values of (SQLite's: :func:`collected_quantile`)."""
-    out = {}
-    for name, expr in rest.items():
-        found = collected_quantile(expr)
-        if found is None:
-            return None
-        out[name] = found
-    return out or None
 
 
 def _distinct(keys: list[ir.Value], sets: list[tuple[str, ...]]) -> bool:

@@ -50,24 +50,26 @@ class Gathered:
     means: dict[str, tuple[str, str]]
     distincts: dict[str, str]
 
-    def fill_groups(self, rows: Rows) -> None:
-        """Each group's quantiles, from its values (in place)."""
-        for row in rows:
-            ordered: dict[str, Ordered] = {}  # (sorted once for all its quantiles)
-            for column, (values, quantile) in self.quantiles.items():
-                if values not in ordered:
-                    ordered[values] = sorted_values([row[values]])
-                row[column] = quantile_of_sorted(ordered[values], quantile)
-
-    def whole(self, rows: Rows) -> dict[str, float | None]:
-        """The whole's gathered measures from every group's row (none: as an aggregate
-        over no row gives them: no quantile, no mean, 0 distinct values)."""
+    def quantiles_over(self, rows: Rows) -> dict[str, float | None]:
+        """Each quantile over the values of ``rows`` put together (each values column
+        sorted once for all its quantiles; no row: none)."""
         out: dict[str, float | None] = {}
         ordered: dict[str, Ordered] = {}
         for column, (values, quantile) in self.quantiles.items():
             if values not in ordered:
                 ordered[values] = sorted_values([r[values] for r in rows])
             out[column] = quantile_of_sorted(ordered[values], quantile)
+        return out
+
+    def fill_groups(self, rows: Rows) -> None:
+        """Each group's quantiles, from its values (in place)."""
+        for row in rows:
+            row.update(self.quantiles_over([row]))
+
+    def whole(self, rows: Rows) -> dict[str, float | None]:
+        """The whole's gathered measures from every group's row (none: as an aggregate
+        over no row gives them: no quantile, no mean, 0 distinct values)."""
+        out = self.quantiles_over(rows)
         for column, (sums, counts) in self.means.items():
             count = sum(int(r[counts] or 0) for r in rows)
             total = math.fsum(float(r[sums]) for r in rows if r[sums] is not None)

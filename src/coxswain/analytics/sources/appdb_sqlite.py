@@ -56,13 +56,13 @@ def _is_aggregate_select(select: sge.Select) -> bool:
     if select.args.get("group"):
         return True
     return any(
-        isinstance(node, sge.AggFunc) or _is_quantile_call(node)
+        isinstance(node, sge.AggFunc) or _is_python_aggregate(node)
         for projection in select.expressions
         for node in projection.walk()
     )
 
 
-def _is_quantile_call(node: sge.Expression) -> bool:
+def _is_python_aggregate(node: sge.Expression) -> bool:
     return isinstance(node, sge.Anonymous) and str(node.name).lower() in _PYTHON_AGGREGATES
 
 
@@ -95,7 +95,7 @@ def _stop_flattening(query: sge.Expression) -> None:
 
 def _filtered_quantiles(query: sge.Expression, name_of: Callable[[float], str]) -> None:
     for call in list(query.find_all(sge.Anonymous)):
-        if not _is_quantile_call(call) or isinstance(call.parent, sge.Filter):
+        if not _is_python_aggregate(call) or isinstance(call.parent, sge.Filter):
             continue
         if len(call.expressions) == 1:  # a value collector: cx_float_values(value), ...
             (value,) = call.expressions
