@@ -15,8 +15,9 @@ from ibis.backends.duckdb import Backend
 
 from coxswain.analytics.service import dashboard
 from coxswain.analytics.sources.extracts import open_extract
+from coxswain.analytics.sources.fetch import compile_duckdb, fetch_rows, run_compiled
 from coxswain.analytics.sources.model_store import FOLDER
-from coxswain.analytics.sources.sql_cache import FILE
+from coxswain.analytics.sources.sql_cache import FILE, SqlCache, describe
 from coxswain.analytics.workspace import prepare
 
 from analytics_handmade import CLOCK, REQUEST  # isort: skip
@@ -92,3 +93,41 @@ def test_the_model_store_key_is_not_compiled_again(
     assert calls == []
     assert sorted(p.name for p in (folder / FOLDER).glob("*.duckdb")) == stored
     assert second == first
+
+
+@ibis.udf.scalar.python
+def _doubled(x: float) -> float:
+    return x * 2
+
+
+def test_a_cached_query_calling_a_python_udf_still_defines_it(tmp_path: Path) -> None:
+    """Taken from the cache, a query skips Ibis' pre-execution step unless it calls a UDF
+    that Ibis defines on the connection: on a new connection (a new process), the UDF is
+    defined before the cached SQL runs, and a query without one runs as well."""
+    cache = SqlCache(tmp_path / FILE)
+
+    def connect() -> tuple[Backend, ibis.Table]:
+        con = ibis.duckdb.connect()
+        con.raw_sql("CREATE TABLE t AS SELECT x::DOUBLE AS x FROM (VALUES (1.5), (4.0)) v(x)")
+        return con, con.table("t")
+
+    _, t = connect()
+    first = fetch_rows(t.select(y=_doubled(t.x)).order_by("y"), cache)
+    assert first == [{"y": 3.0}, {"y": 8.0}]
+    plain_sql = compile_duckdb(t.select(y=t.x + 1), cache)
+    assert plain_sql is not None
+    assert len(cache.entries) == 2
+    _, t2 = connect()
+    compiled = compile_duckdb(t2.select(y=_doubled(t2.x)).order_by("y"), cache)
+    assert compiled is not None
+    assert compiled.sql == cache.entries[next(iter(cache.entries))]
+    assert run_compiled(compiled) == [{"y": 3.0}, {"y": 8.0}]
+    assert fetch_rows(t2.select(y=t2.x + 1).order_by("y"), cache) == [{"y": 2.5}, {"y": 5.0}]
+    assert _registers(t2.select(y=_doubled(t2.x)))
+    assert not _registers(t2.select(y=t2.x + 1))
+
+
+def _registers(expr: ibis.Table) -> bool:
+    described = describe(expr.op())
+    assert described is not None
+    return described.registers

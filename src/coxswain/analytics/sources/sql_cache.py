@@ -20,10 +20,12 @@ cannot be read is ignored; one that cannot be written means no cache.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -38,6 +40,7 @@ import ibis.expr.operations as ops
 import ibis.expr.schema as sch
 from ibis.backends import BaseBackend
 from ibis.common.collections import FrozenDict
+from ibis.expr.operations.udf import InputType
 
 FORMAT = "1"
 FILE = "sql-cache.json"
@@ -51,16 +54,37 @@ class Uncacheable(Exception):
     a value of a type whose ``repr`` may not be exact)."""
 
 
+@dataclass(frozen=True, slots=True)
+class ExpressionKey:
+    """An expression's key, and whether running it needs Ibis' pre-execution step
+    (``registers``: it calls a UDF that Ibis defines on the connection first; in-memory
+    tables, the step's other work, make an expression uncacheable)."""
+
+    key: str
+    registers: bool
+
+
 def expression_key(root: ops.Node, extra: str = "") -> str | None:
     """A digest of every node of the graph under ``root`` (``None``: not cacheable)."""
+    described = describe(root, extra)
+    return None if described is None else described.key
+
+
+def describe(root: ops.Node, extra: str = "") -> ExpressionKey | None:
+    """:func:`expression_key` and what the same walk of the graph found about it."""
     writer = _GraphText()
     try:
         writer.node(root)
     except Uncacheable:
         return None
-    versions = (FORMAT, ibis.__version__, version("sqlglot"), duckdb.__version__, extra)
-    text = "\n".join((*versions, *writer.lines))
-    return hashlib.sha256(text.encode()).hexdigest()
+    text = "\n".join((*_versions(), extra, *writer.lines))
+    return ExpressionKey(hashlib.sha256(text.encode()).hexdigest(), writer.registers)
+
+
+@functools.cache
+def _versions() -> tuple[str, ...]:
+    """(``importlib.metadata.version`` reads the package's metadata: 3–4 ms a call.)"""
+    return (FORMAT, ibis.__version__, version("sqlglot"), duckdb.__version__)
 
 
 class _GraphText:
@@ -70,6 +94,7 @@ class _GraphText:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.memo: dict[int, int] = {}
+        self.registers = False
 
     def node(self, item: ops.Node) -> str:
         index = self.memo.get(id(item))
@@ -78,6 +103,8 @@ class _GraphText:
                 raise Uncacheable(item.name)
             kind = type(item)
             name = getattr(kind, "__func_name__", "")  # a UDF: the function it calls
+            if isinstance(item, ops.ScalarUDF) and item.__input_type__ is not InputType.BUILTIN:
+                self.registers = True  # (Ibis defines it on the connection before a query)
             arguments = ",".join(f"{a}={self.value(getattr(item, a))}" for a in item.__argnames__)
             self.lines.append(f"{kind.__module__}.{kind.__qualname__}[{name}]({arguments})")
             index = self.memo[id(item)] = len(self.lines) - 1
