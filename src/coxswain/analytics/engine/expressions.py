@@ -231,6 +231,9 @@ class Dialect:
     #: distinct values, sums and counts) instead of the whole having a query of its own
     #: (see ``engine/gathered.py``): SQLite, where that query is a second scan.
     gathers: bool = False
+    #: Quantiles of the same values computed by one aggregate returning a list of them
+    #: (see ``gathered.share_quantiles``): DuckDB and PostgreSQL.
+    shares_quantiles: bool = False
 
 
 ROW_STORES = frozenset({"sqlite", "postgres"})
@@ -242,7 +245,10 @@ def dialect_for(backend_name: str) -> Dialect:
     distinct = duckdb_distinct if backend_name == "duckdb" else native_distinct
     duckdb, sqlite = backend_name == "duckdb", backend_name == "sqlite"
     fold = backend_name not in ROW_STORES
-    return Dialect(backend_name, quantile, fold, distinct, duckdb, gathers=sqlite)
+    shares = backend_name in ("duckdb", "postgres")
+    return Dialect(
+        backend_name, quantile, fold, distinct, duckdb, gathers=sqlite, shares_quantiles=shares
+    )
 
 
 def day_of_month(day: ir.IntegerValue) -> ir.IntegerValue:

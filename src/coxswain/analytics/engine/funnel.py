@@ -35,7 +35,7 @@ import ibis.expr.types as ir
 from coxswain.analytics.engine.catalog import MeasureContext, Window
 from coxswain.analytics.engine.dimensions import NONE_LABEL, Dimension, Fact, group_key, label
 from coxswain.analytics.engine.expressions import Dialect, count_where, within
-from coxswain.analytics.engine.gathered import Gathered, gather
+from coxswain.analytics.engine.gathered import Gathered, gather, share_quantiles
 from coxswain.analytics.engine.model import LOST, OPEN, WON, StageInfo
 
 
@@ -217,13 +217,16 @@ def gathered_funnel_query(
     column: str | None = None,
     detail: bool = True,
 ) -> tuple[ir.Table, Gathered | None]:
-    """:func:`funnel_query`, on SQLite (``Dialect.gathers``) with the values of each
-    stage's times collected once for its median and 90th percentile: the rows then get
-    their quantiles from :meth:`Gathered.fill_groups` (``None``: nothing to do)."""
+    """:func:`funnel_query` with each stage's median and 90th percentile time from one
+    collection of its times: on SQLite (``Dialect.gathers``) the values, on DuckDB and
+    PostgreSQL (``Dialect.shares_quantiles``) both quantiles by one aggregate. The rows
+    then get their quantiles from :meth:`Gathered.fill_groups` (``None``: nothing to do)."""
     rows, measures = _rows_and_measures(deals, stages, pipeline, windows, cohort, dialect, detail)
     gathered = None
     if dialect.gathers:
         measures, gathered = gather(measures, wholes=False)
+    elif dialect.shares_quantiles:
+        measures, gathered = share_quantiles(measures)
     return _aggregate(rows, _key(rows, dimension, column), measures), gathered
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import ibis
@@ -49,6 +49,9 @@ class Gathered:
     quantiles: dict[str, tuple[str, float]]
     means: dict[str, tuple[str, str]]
     distincts: dict[str, str]
+    #: measure column → (list column, index): quantiles of the same values computed by
+    #: one aggregate that returns them all (:func:`share_quantiles`).
+    listed: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def quantiles_over(self, rows: Rows) -> dict[str, float | None]:
         """Each quantile over the values of ``rows`` put together (each values column
@@ -62,9 +65,13 @@ class Gathered:
         return out
 
     def fill_groups(self, rows: Rows) -> None:
-        """Each group's quantiles, from its values (in place)."""
+        """Each group's quantiles, from its values or from the lists of quantiles (in
+        place)."""
         for row in rows:
             row.update(self.quantiles_over([row]))
+            for column, (listed, index) in self.listed.items():
+                values = row[listed]
+                row[column] = None if values is None else values[index]
 
     def whole(self, rows: Rows) -> dict[str, float | None]:
         """The whole's gathered measures from every group's row (none: as an aggregate
@@ -161,3 +168,46 @@ def gather(
             out[f"_distinct_{column}"] = sqlite_distinct_values(counted, where)
             distincts[column] = f"_distinct_{column}"
     return out, Gathered(quantiles, means, distincts)
+
+
+def share_quantiles(aggregates: Mapping[str, ir.Scalar]) -> tuple[dict[str, ir.Scalar], Gathered]:
+    """An aggregate query's measures with the quantiles of the same values (a stage's
+    median and 90th percentile, a cycle's median and 90th percentile) computed by one
+    aggregate that returns them all (``QUANTILE_CONT(x, [0.5, 0.9])`` on DuckDB,
+    ``PERCENTILE_CONT(ARRAY[0.5, 0.9])`` on PostgreSQL): the values are sorted once
+    instead of once per quantile. :meth:`Gathered.fill_groups` then gives each row its
+    quantiles back under their own names."""
+    shared: dict[ops.Node, list[tuple[str, float]]] = {}
+    for column, expr in aggregates.items():
+        found = _native_quantile(expr)
+        if found is not None:
+            shared.setdefault(found[0], []).append((column, found[1]))
+    out: dict[str, ir.Scalar] = {}
+    listed: dict[str, tuple[str, int]] = {}
+    names: dict[ops.Node, str] = {}
+    for column, expr in aggregates.items():
+        found = _native_quantile(expr)
+        if found is None or len(shared[found[0]]) < 2:
+            out[column] = expr
+            continue
+        arg = found[0]
+        name = names.get(arg)
+        if name is None:
+            name = names[arg] = f"_quantiles{len(names)}"
+            quantiles = [q for _, q in shared[arg]]
+            out[name] = arg.to_expr().quantile(quantiles)
+        listed[column] = (name, [c for c, _ in shared[arg]].index(column))
+    return out, Gathered({}, {}, {}, listed)
+
+
+def _native_quantile(expr: ir.Value) -> tuple[ops.Node, float] | None:
+    """(values, quantile) of an engine's own continuous quantile of ``expr`` (under float
+    casts); ``None`` for any other measure."""
+    op = expr.op()
+    while isinstance(op, ops.Cast) and op.to.is_floating():
+        op = op.arg
+    if type(op) is not ops.Quantile or op.where is not None:
+        return None
+    if not isinstance(op.quantile, ops.Literal) or not op.arg.dtype.is_floating():
+        return None
+    return op.arg, float(op.quantile.value)

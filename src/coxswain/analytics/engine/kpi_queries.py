@@ -28,7 +28,7 @@ from coxswain.analytics.engine.dimensions import (
     supports,
 )
 from coxswain.analytics.engine.expressions import Dialect
-from coxswain.analytics.engine.gathered import Gathered, gather, gatherable
+from coxswain.analytics.engine.gathered import Gathered, gather, gatherable, share_quantiles
 from coxswain.analytics.engine.kpi_request import GROUP_COLUMN, Groups, KpiRequest
 from coxswain.analytics.engine.model import Model
 from coxswain.analytics.engine.steps import Steps
@@ -118,7 +118,8 @@ def _fact_query(
     """One query for ``scopes`` (all on one fact) and all ``windows`` (``None`` when
     ``rolled_up`` leaves it nothing to compute), and with ``gathering`` what its rows hold
     for the whole (see ``gathered.py``: a grouped query returns it; a rolled-up whole
-    leaves out what it gets from there).
+    leaves out what it gets from there), or where the dialect shares quantiles, the lists
+    its rows hold them in (:func:`share_quantiles`).
 
     Grouped by a time dimension, ``scopes`` must be a single scope (its anchor decides the
     month, week, ...); otherwise any number of scopes share one scan. Rows in no scope of
@@ -129,15 +130,20 @@ def _fact_query(
     flags = _flags(base, scopes, windows)
     rows = base.filter(ibis.or_(*flags.values())).mutate(**flags)
     aggregates = _aggregates(rows, scopes, windows, dialect, rolled_up, wanted)
+    gathered = None
     if dimension is None:
         if gathering:
             aggregates = {k: v for k, v in aggregates.items() if not gatherable(v)}
         if not aggregates:
             return None, None
-        return rows.aggregate(**aggregates).mutate(**{GROUP_COLUMN: ibis.null("string")}), None
-    gathered = None
+        if dialect.shares_quantiles:
+            aggregates, gathered = share_quantiles(aggregates)
+        whole = rows.aggregate(**aggregates).mutate(**{GROUP_COLUMN: ibis.null("string")})
+        return whole, gathered
     if gathering:
         aggregates, gathered = gather(aggregates)
+    elif dialect.shares_quantiles:
+        aggregates, gathered = share_quantiles(aggregates)
     key = group_key(rows, scopes[0].fact, dimension, scopes[0].anchor).cast("string")
     return rows.group_by(**{GROUP_COLUMN: key}).aggregate(**aggregates), gathered
 
@@ -239,11 +245,11 @@ def run_scopes(
         for batch, rolled_up in zip(wholes, rolled, strict=True):
             base = _scope_base(model, batch[0].fact, request, None)
             gathers = batch[0].fact in gathering
-            query, _ = _fact_query(
+            query, shared = _fact_query(
                 base, batch, windows, dialect, None, rolled_up, wanted, gathering=gathers
             )
             if query is not None:
-                plan.append((None, batch, None))
+                plan.append((None, batch, shared))
                 yield query
         for batch in _batches(grouped_scopes, dimension, fold) if dimension else []:
             base = _scope_base(model, batch[0].fact, request, dimension)
@@ -258,8 +264,9 @@ def run_scopes(
     results = yield queries()
     for (by, batch, gathered), rows in zip(plan, results, strict=True):  # the wholes first
         if gathered is not None:
-            whole = gathered.whole(rows)
-            _collect(batch, len(windows), [whole], None, overall)
+            if by is not None and batch[0].fact in gathering:
+                whole = gathered.whole(rows)
+                _collect(batch, len(windows), [whole], None, overall)
             gathered.fill_groups(rows)
         _collect(batch, len(windows), rows, by, overall if by is None else grouped)
         if by is not None and partition and request.overall:
