@@ -85,15 +85,42 @@ def _note(kpi: Kpi, request: KpiRequest) -> str | None:
     return None
 
 
-def _has_rows(kpi: Kpi, measures: Mapping[str, float | None]) -> bool:
-    """The group has rows in one of the KPI's scopes (or values from one of its providers)."""
-    for need in kpi.needs:
+def _has_rows(needs: tuple[str, ...], measures: Mapping[str, float | None]) -> bool:
+    """The group has rows in one of the scopes ``needs`` names (or values from one of the
+    providers it names)."""
+    for need in needs:
         if need in CATALOG.scopes:
             if (measures.get(f"{need}.{ROWS}") or 0) > 0:
                 return True
         elif any(key.startswith(f"{need}.") for key in measures):
             return True
     return False
+
+
+class _Grouped:
+    """The grouped measures, with what every KPI asks of them worked out once: each
+    window's group names in order, and whether a group has rows for a KPI's needs (KPIs
+    with the same needs share the answer)."""
+
+    def __init__(self, grouped: Groups) -> None:
+        self.measures = grouped
+        self._labels: dict[int, list[str]] = {}
+        self._rows: dict[tuple[tuple[str, ...], int, str], bool] = {}
+
+    def labels(self, index: int) -> list[str]:
+        found = self._labels.get(index)
+        if found is None:
+            names = {g for (i, g) in self.measures if i == index and g is not None}
+            found = self._labels[index] = sorted(names)
+        return found
+
+    def has_rows(self, needs: tuple[str, ...], index: int, group: str) -> bool:
+        key = (needs, index, group)
+        found = self._rows.get(key)
+        if found is None:
+            measures = self.measures.get((index, group), {})
+            found = self._rows[key] = _has_rows(needs, measures)
+        return found
 
 
 # The measures of one group in one window with a KPI's defaults filled in, by (the KPI's
@@ -105,7 +132,7 @@ def _evaluate(
     kpi: Kpi,
     request: KpiRequest,
     overall: Groups,
-    grouped: Groups,
+    grouped: _Grouped,
     views: Views,
     pruned: frozenset[str] = frozenset(),
 ) -> KpiValue:
@@ -132,11 +159,10 @@ def _evaluate(
             values.append(kpi.compute(view(index, None, whole)))
         groups: dict[str, float | None] = {}
         if request.dimension is not None and note is None:
-            labels = sorted({g for (i, g) in grouped if i == index and g is not None})
-            for group in labels:
-                measures = grouped.get((index, group), {})
-                if not _has_rows(kpi, measures):
+            for group in grouped.labels(index):
+                if not grouped.has_rows(kpi.needs, index, group):
                     continue
+                measures = grouped.measures.get((index, group), {})
                 groups[group] = kpi.compute(view(index, group, measures))
         by.append(groups)
     return KpiValue(kpi, tuple(values), tuple(by), note)
@@ -213,7 +239,8 @@ def _compute(
         if wanted is not None and f"{scope.name}.{measure.name}" not in wanted
     )
     views: Views = {}
-    return [_evaluate(kpi, request, overall, grouped, views, pruned) for kpi in kpis]
+    shared = _Grouped(grouped)
+    return [_evaluate(kpi, request, overall, shared, views, pruned) for kpi in kpis]
 
 
 __all__ = ["KpiRequest", "KpiValue", "Runner", "compute_kpis", "kpi_steps"]
