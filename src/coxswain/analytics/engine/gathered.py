@@ -177,26 +177,21 @@ def share_quantiles(aggregates: Mapping[str, ir.Scalar]) -> tuple[dict[str, ir.S
     ``PERCENTILE_CONT(ARRAY[0.5, 0.9])`` on PostgreSQL): the values are sorted once
     instead of once per quantile. :meth:`Gathered.fill_groups` then gives each row its
     quantiles back under their own names."""
+    found = {c: q for c, e in aggregates.items() if (q := _native_quantile(e)) is not None}
     shared: dict[ops.Node, list[tuple[str, float]]] = {}
-    for column, expr in aggregates.items():
-        found = _native_quantile(expr)
-        if found is not None:
-            shared.setdefault(found[0], []).append((column, found[1]))
+    for column, (values, quantile) in found.items():
+        shared.setdefault(values, []).append((column, quantile))
     out: dict[str, ir.Scalar] = {}
     listed: dict[str, tuple[str, int]] = {}
-    names: dict[ops.Node, str] = {}
+    lists = 0
     for column, expr in aggregates.items():
-        found = _native_quantile(expr)
-        if found is None or len(shared[found[0]]) < 2:
+        members = shared[found[column][0]] if column in found else []
+        if len(members) < 2:
             out[column] = expr
-            continue
-        arg = found[0]
-        name = names.get(arg)
-        if name is None:
-            name = names[arg] = f"_quantiles{len(names)}"
-            quantiles = [q for _, q in shared[arg]]
-            out[name] = arg.to_expr().quantile(quantiles)
-        listed[column] = (name, [c for c, _ in shared[arg]].index(column))
+        elif column == members[0][0]:  # the first of its values: the list's column here
+            name, lists = f"_quantiles{lists}", lists + 1
+            out[name] = found[column][0].to_expr().quantile([q for _, q in members])
+            listed.update({m: (name, i) for i, (m, _) in enumerate(members)})
     return out, Gathered({}, {}, {}, listed)
 
 

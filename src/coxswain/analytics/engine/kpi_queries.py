@@ -131,19 +131,17 @@ def _fact_query(
     rows = base.filter(ibis.or_(*flags.values())).mutate(**flags)
     aggregates = _aggregates(rows, scopes, windows, dialect, rolled_up, wanted)
     gathered = None
+    if dimension is None and gathering:
+        aggregates = {k: v for k, v in aggregates.items() if not gatherable(v)}
+    elif gathering:
+        aggregates, gathered = gather(aggregates)
+    if not aggregates:
+        return None, None
+    if gathered is None and dialect.shares_quantiles:  # (SQLite gathers; the others share)
+        aggregates, gathered = share_quantiles(aggregates)
     if dimension is None:
-        if gathering:
-            aggregates = {k: v for k, v in aggregates.items() if not gatherable(v)}
-        if not aggregates:
-            return None, None
-        if dialect.shares_quantiles:
-            aggregates, gathered = share_quantiles(aggregates)
         whole = rows.aggregate(**aggregates).mutate(**{GROUP_COLUMN: ibis.null("string")})
         return whole, gathered
-    if gathering:
-        aggregates, gathered = gather(aggregates)
-    elif dialect.shares_quantiles:
-        aggregates, gathered = share_quantiles(aggregates)
     key = group_key(rows, scopes[0].fact, dimension, scopes[0].anchor).cast("string")
     return rows.group_by(**{GROUP_COLUMN: key}).aggregate(**aggregates), gathered
 

@@ -64,23 +64,21 @@ def compile_duckdb(expr: Query, cache: SqlCache | None = None) -> Compiled | Non
             raise NotImplementedError(f"grouping sets on {backend.name}")
         return None
     sets = isinstance(expr, GroupingSetsQuery)
-    key = None
-    if cache is not None:
-        how = f"grouping sets {expr.keys} {expr.sets}" if sets else "query"
-        described = describe(table.op(), how)
-        key = None if described is None else described.key
-        sql = None if key is None else cache.get(key)
+    how = f"grouping sets {expr.keys} {expr.sets}" if sets else "query"
+    described = None if cache is None else describe(table.op(), how)
+    if cache is not None and described is not None:
+        sql = cache.get(described.key)
         if sql is not None:
             # (No in-memory table, or it would have no key: the step has work only when
             # the expression calls a UDF that Ibis defines first. It walks the graph three
             # times: about 6 ms a dashboard query.)
-            if described is not None and described.registers:
+            if described.registers:
                 backend._run_pre_execute_hooks(table)
             return Compiled(backend, sql)
     backend._run_pre_execute_hooks(table)
     sql = _grouping_sets_sql(backend, table, expr) if sets else str(backend.compile(table))
-    if cache is not None and key is not None:
-        cache.put(key, sql)
+    if cache is not None and described is not None:
+        cache.put(described.key, sql)
     return Compiled(backend, sql)
 
 
